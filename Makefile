@@ -1,0 +1,48 @@
+# authkit-go: every target works over all modules of go.work.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Module directories and package patterns of the workspace.
+MODULE_DIRS := $(shell go list -m -f '{{.Dir}}')
+PKGS        := $(addsuffix /...,$(shell go list -m -f '{{.Path}}'))
+FRAMEWORK   ?= gin
+PORT        ?= 8080
+GOTEST_FLAGS ?=
+
+.PHONY: help
+help: ## List the targets.
+	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+.PHONY: deps
+deps: ## Install what the tests need and is missing (Go modules, Debian chromium).
+	@go mod download
+	@bash scripts/ensure-chromium.sh
+
+.PHONY: test
+test: deps vet ## Vet and test every module with the race detector (includes browser end-to-end tests).
+	go test -race -count=1 $(GOTEST_FLAGS) $(PKGS)
+
+.PHONY: vet
+vet: ## go vet every module.
+	go vet $(PKGS)
+
+.PHONY: lint
+lint: vet ## gofmt check + vet.
+	@out=$$(gofmt -l $(MODULE_DIRS)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+.PHONY: tidy
+tidy: ## go mod tidy every module, then fail if anything changed.
+	@for d in $(MODULE_DIRS); do (cd $$d && go mod tidy) || exit 1; done
+	@git diff --exit-code -- '*go.mod' '*go.sum' || { echo "go.mod/go.sum not tidy: run 'make tidy' and commit"; exit 1; }
+
+.PHONY: bench
+bench: ## Run every benchmark with allocation counts.
+	go test -run '^$$' -bench . -benchmem $(PKGS)
+
+.PHONY: fuzz
+fuzz: ## Fuzz the cookie unsealer for 30s.
+	cd core && go test -run '^$$' -fuzz FuzzUnseal -fuzztime 30s ./seal
+
+.PHONY: demo
+demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|nethttp, PORT=8080).
+	cd examples/$(FRAMEWORK) && PORT=$(PORT) go run .

@@ -1,0 +1,2 @@
+// Package authkitecho is the authkit-go adapter for echo.
+package authkitecho

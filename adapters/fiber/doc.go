@@ -1,0 +1,2 @@
+// Package authkitfiber is the authkit-go adapter for fiber.
+package authkitfiber

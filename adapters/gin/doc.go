@@ -1,0 +1,2 @@
+// Package authkitgin is the authkit-go adapter for gin.
+package authkitgin

@@ -1,0 +1,2 @@
+// Package authkithttp is the authkit-go adapter for nethttp.
+package authkithttp

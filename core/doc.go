@@ -1,0 +1,2 @@
+// Package authkit is the framework-agnostic core of authkit-go.
+package authkit
