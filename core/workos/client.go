@@ -1,0 +1,386 @@
+package workos
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultBaseURL is the production WorkOS API base URL.
+const DefaultBaseURL = "https://api.workos.com"
+
+// DefaultTimeout is the per-request timeout used when Config.Timeout is zero.
+const DefaultTimeout = 10 * time.Second
+
+// maxBodyBytes bounds how much of any response body is read (1 MiB).
+const maxBodyBytes = 1 << 20
+
+// defaultUserAgent is sent when Config.UserAgent is empty.
+const defaultUserAgent = "authkit-go"
+
+// Config configures a Client.
+type Config struct {
+	// BaseURL is the API base, e.g. "https://api.workos.com" (default
+	// DefaultBaseURL). It must be an absolute http or https URL; a trailing
+	// slash is trimmed.
+	BaseURL string
+	// APIKey is the WorkOS secret key (sent as client_secret). Never logged.
+	APIKey string
+	// ClientID is the WorkOS client ID (required).
+	ClientID string
+	// HTTPClient is used for requests; default is a new http.Client.
+	HTTPClient *http.Client
+	// Timeout bounds each API request (default 10s).
+	Timeout time.Duration
+	// UserAgent is sent as the User-Agent header (default "authkit-go").
+	UserAgent string
+}
+
+// Client is a WorkOS User Management client. It is safe for concurrent use.
+type Client struct {
+	baseURL   string
+	apiKey    string
+	clientID  string
+	http      *http.Client
+	timeout   time.Duration
+	userAgent string
+}
+
+// BaseURLFromEnv builds the API base URL from the WorkOS SDK environment
+// variables: WORKOS_API_HOSTNAME (default "api.workos.com"), WORKOS_API_HTTPS
+// (default true; "false" or "0" selects http) and WORKOS_API_PORT (optional).
+// Errors name the offending variable.
+func BaseURLFromEnv(getenv func(string) string) (string, error) {
+	if getenv == nil {
+		return "", errors.New("workos: BaseURLFromEnv: nil getenv")
+	}
+	host := strings.TrimSpace(getenv("WORKOS_API_HOSTNAME"))
+	if host == "" {
+		host = "api.workos.com"
+	}
+	if strings.ContainsAny(host, "/?#@ ") || strings.Contains(host, "://") {
+		return "", fmt.Errorf("workos: WORKOS_API_HOSTNAME %q must be a bare host name", host)
+	}
+	scheme := "https"
+	switch v := strings.ToLower(strings.TrimSpace(getenv("WORKOS_API_HTTPS"))); v {
+	case "", "true", "1", "yes", "on":
+	case "false", "0", "no", "off":
+		scheme = "http"
+	default:
+		return "", fmt.Errorf("workos: WORKOS_API_HTTPS %q must be true or false", v)
+	}
+	if p := strings.TrimSpace(getenv("WORKOS_API_PORT")); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return "", fmt.Errorf("workos: WORKOS_API_PORT %q must be a port number 1-65535", p)
+		}
+		host = host + ":" + strconv.Itoa(n)
+	}
+	return scheme + "://" + host, nil
+}
+
+// New validates cfg and returns a Client.
+func New(cfg Config) (*Client, error) {
+	if strings.TrimSpace(cfg.ClientID) == "" {
+		return nil, errors.New("workos: Config.ClientID is required")
+	}
+	base := strings.TrimSpace(cfg.BaseURL)
+	if base == "" {
+		base = DefaultBaseURL
+	}
+	base = strings.TrimRight(base, "/")
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return nil, fmt.Errorf("workos: Config.BaseURL %q must be an absolute http(s) URL", cfg.BaseURL)
+	}
+	c := &Client{
+		baseURL:   base,
+		apiKey:    cfg.APIKey,
+		clientID:  cfg.ClientID,
+		http:      cfg.HTTPClient,
+		timeout:   cfg.Timeout,
+		userAgent: cfg.UserAgent,
+	}
+	if c.http == nil {
+		c.http = &http.Client{}
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.userAgent == "" {
+		c.userAgent = defaultUserAgent
+	}
+	return c, nil
+}
+
+// BaseURL returns the API base URL without a trailing slash.
+func (c *Client) BaseURL() string { return c.baseURL }
+
+// ClientID returns the configured WorkOS client ID.
+func (c *Client) ClientID() string { return c.clientID }
+
+// AuthorizationURLParams are the query parameters of the AuthKit
+// authorization URL (GET /user_management/authorize).
+type AuthorizationURLParams struct {
+	// RedirectURI is where WorkOS sends the user back with ?code= (required).
+	RedirectURI string
+	// State is echoed back on the redirect.
+	State string
+	// ScreenHint is "sign-in" or "sign-up" (AuthKit only).
+	ScreenHint string
+	// OrganizationID scopes sign-in to an organization.
+	OrganizationID string
+	// LoginHint pre-fills the email address.
+	LoginHint string
+	// DomainHint pre-selects an SSO connection by domain.
+	DomainHint string
+	// Prompt, e.g. "consent" or "login".
+	Prompt string
+	// CodeChallenge is the PKCE S256 challenge; when set,
+	// code_challenge_method=S256 is added.
+	CodeChallenge string
+	// Provider defaults to "authkit".
+	Provider string
+	// MaxAge, when non-nil, is sent as max_age (seconds).
+	MaxAge *int
+}
+
+// AuthorizationURL returns the URL to send the browser to for sign-in.
+func (c *Client) AuthorizationURL(p AuthorizationURLParams) (string, error) {
+	if p.RedirectURI == "" {
+		return "", errors.New("workos: AuthorizationURL: RedirectURI is required")
+	}
+	if ru, err := url.Parse(p.RedirectURI); err != nil || !ru.IsAbs() {
+		return "", errors.New("workos: AuthorizationURL: RedirectURI must be an absolute URL")
+	}
+	switch p.ScreenHint {
+	case "", "sign-in", "sign-up":
+	default:
+		return "", fmt.Errorf("workos: AuthorizationURL: ScreenHint %q must be sign-in or sign-up", p.ScreenHint)
+	}
+	provider := p.Provider
+	if provider == "" {
+		provider = "authkit"
+	}
+	q := url.Values{}
+	q.Set("client_id", c.clientID)
+	q.Set("redirect_uri", p.RedirectURI)
+	q.Set("response_type", "code")
+	q.Set("provider", provider)
+	set := func(k, v string) {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	set("state", p.State)
+	set("screen_hint", p.ScreenHint)
+	set("organization_id", p.OrganizationID)
+	set("login_hint", p.LoginHint)
+	set("domain_hint", p.DomainHint)
+	set("prompt", p.Prompt)
+	if p.CodeChallenge != "" {
+		q.Set("code_challenge", p.CodeChallenge)
+		q.Set("code_challenge_method", "S256")
+	}
+	if p.MaxAge != nil {
+		q.Set("max_age", strconv.Itoa(*p.MaxAge))
+	}
+	return c.baseURL + "/user_management/authorize?" + q.Encode(), nil
+}
+
+// LogoutURL returns the URL that ends sessionID at WorkOS and redirects the
+// browser to returnTo (omitted when empty).
+func (c *Client) LogoutURL(sessionID, returnTo string) string {
+	q := url.Values{}
+	q.Set("session_id", sessionID)
+	if returnTo != "" {
+		q.Set("return_to", returnTo)
+	}
+	return c.baseURL + "/user_management/sessions/logout?" + q.Encode()
+}
+
+// JWKSURL returns the URL of the key set that signs this client's access
+// tokens.
+func (c *Client) JWKSURL() string {
+	return c.baseURL + "/sso/jwks/" + url.PathEscape(c.clientID)
+}
+
+// CodeParams are the inputs of the authorization_code grant.
+type CodeParams struct {
+	// Code is the authorization code from the redirect (required).
+	Code string
+	// CodeVerifier is the PKCE verifier, when a challenge was sent.
+	CodeVerifier string
+	// IPAddress of the end user, optional.
+	IPAddress string
+	// UserAgent of the end user, optional.
+	UserAgent string
+}
+
+// RefreshParams are the inputs of the refresh_token grant.
+type RefreshParams struct {
+	// RefreshToken is the current refresh token (required; single use).
+	RefreshToken string
+	// OrganizationID, when set, switches the session to that organization.
+	OrganizationID string
+	// IPAddress of the end user, optional.
+	IPAddress string
+	// UserAgent of the end user, optional.
+	UserAgent string
+}
+
+// AuthenticateResponse is the body of a successful
+// POST /user_management/authenticate (UserlandAuthenticateResponse).
+type AuthenticateResponse struct {
+	User                 User          `json:"user"`
+	OrganizationID       string        `json:"organization_id,omitempty"`
+	AccessToken          string        `json:"access_token"`
+	RefreshToken         string        `json:"refresh_token"`
+	AuthenticationMethod string        `json:"authentication_method,omitempty"`
+	Impersonator         *Impersonator `json:"impersonator,omitempty"`
+}
+
+// User is the WorkOS user object (UserlandUser). Nullable string fields
+// decode to "" when null.
+type User struct {
+	Object            string            `json:"object"`
+	ID                string            `json:"id"`
+	Email             string            `json:"email"`
+	EmailVerified     bool              `json:"email_verified"`
+	FirstName         string            `json:"first_name"`
+	LastName          string            `json:"last_name"`
+	ProfilePictureURL string            `json:"profile_picture_url"`
+	LastSignInAt      string            `json:"last_sign_in_at"`
+	ExternalID        string            `json:"external_id"`
+	Locale            string            `json:"locale,omitempty"`
+	CreatedAt         string            `json:"created_at"`
+	UpdatedAt         string            `json:"updated_at"`
+	Metadata          map[string]string `json:"metadata,omitempty"`
+}
+
+// Impersonator describes the WorkOS dashboard user impersonating a user.
+type Impersonator struct {
+	Email  string `json:"email"`
+	Reason string `json:"reason"`
+}
+
+// AuthenticateWithCode exchanges an authorization code (and PKCE verifier)
+// for a session.
+func (c *Client) AuthenticateWithCode(ctx context.Context, p CodeParams) (*AuthenticateResponse, error) {
+	if p.Code == "" {
+		return nil, errors.New("workos: AuthenticateWithCode: Code is required")
+	}
+	body := map[string]string{
+		"grant_type":    "authorization_code",
+		"client_id":     c.clientID,
+		"client_secret": c.apiKey,
+		"code":          p.Code,
+	}
+	addOpt(body, "code_verifier", p.CodeVerifier)
+	addOpt(body, "ip_address", p.IPAddress)
+	addOpt(body, "user_agent", p.UserAgent)
+	return c.authenticate(ctx, body)
+}
+
+// AuthenticateWithRefreshToken exchanges a refresh token for a new session
+// (access and rotated refresh token), optionally switching organization.
+func (c *Client) AuthenticateWithRefreshToken(ctx context.Context, p RefreshParams) (*AuthenticateResponse, error) {
+	if p.RefreshToken == "" {
+		return nil, errors.New("workos: AuthenticateWithRefreshToken: RefreshToken is required")
+	}
+	body := map[string]string{
+		"grant_type":    "refresh_token",
+		"client_id":     c.clientID,
+		"client_secret": c.apiKey,
+		"refresh_token": p.RefreshToken,
+	}
+	addOpt(body, "organization_id", p.OrganizationID)
+	addOpt(body, "ip_address", p.IPAddress)
+	addOpt(body, "user_agent", p.UserAgent)
+	return c.authenticate(ctx, body)
+}
+
+func addOpt(m map[string]string, k, v string) {
+	if v != "" {
+		m[k] = v
+	}
+}
+
+// ErrMalformedResponse is wrapped by errors for 2xx responses whose body is
+// not the expected JSON.
+var ErrMalformedResponse = errors.New("workos: malformed response")
+
+func (c *Client) authenticate(ctx context.Context, body map[string]string) (*AuthenticateResponse, error) {
+	const path = "/user_management/authenticate"
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, fmt.Errorf("workos: encode request: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, bytes.NewReader(buf))
+	if err != nil {
+		return nil, fmt.Errorf("workos: build request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, &TransportError{Op: "POST " + path, Err: scrubURLError(err)}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	if err != nil {
+		return nil, &TransportError{Op: "POST " + path, Err: scrubURLError(err)}
+	}
+	if len(data) > maxBodyBytes {
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			return nil, fmt.Errorf("%w: body exceeds %d bytes", ErrMalformedResponse, maxBodyBytes)
+		}
+		data = data[:maxBodyBytes]
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil, newAPIError(resp, data, time.Now())
+	}
+	var out AuthenticateResponse
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, fmt.Errorf("%w: status %d: %v", ErrMalformedResponse, resp.StatusCode, jsonErrSummary(err))
+	}
+	if out.AccessToken == "" || out.RefreshToken == "" || out.User.ID == "" {
+		return nil, fmt.Errorf("%w: status %d: missing user, access_token or refresh_token", ErrMalformedResponse, resp.StatusCode)
+	}
+	return &out, nil
+}
+
+// jsonErrSummary describes a JSON decode error without quoting body content.
+func jsonErrSummary(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("invalid JSON at offset %d", se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Sprintf("field %q has wrong type", te.Field)
+	}
+	return "invalid JSON"
+}
+
+// scrubURLError strips the URL from *url.Error (it never carries secrets
+// here, but keeps messages short) while keeping the cause chain for
+// errors.Is / errors.As.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}

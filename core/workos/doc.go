@@ -1,0 +1,18 @@
+// Package workos is a small WorkOS User Management client built on net/http
+// and the standard library only.
+//
+// It covers what a session middleware needs: building the AuthKit
+// authorization URL, exchanging an authorization code (with PKCE) for tokens,
+// refreshing a session (optionally switching organization), building the
+// logout URL and the JWKS URL used to verify access tokens.
+//
+// Wire shapes follow the official WorkOS OpenAPI description
+// (POST /user_management/authenticate, GET /user_management/authorize,
+// GET /user_management/sessions/logout, GET /sso/jwks/{clientId}).
+//
+// Errors returned by the API are *APIError values; network failures are
+// *TransportError values. Use IsTransient to decide whether a failed call may
+// be retried and IsInvalidGrant (or the Err* sentinels with errors.Is) to
+// detect terminal authentication failures. Neither error type ever contains
+// tokens, codes or keys.
+package workos

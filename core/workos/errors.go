@@ -1,0 +1,258 @@
+package workos
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Error codes WorkOS sends in the "error" (OAuth style) or "code" field of
+// an error body that callers commonly branch on.
+const (
+	CodeInvalidGrant                  = "invalid_grant"
+	CodeInvalidClient                 = "invalid_client"
+	CodeInvalidRequest                = "invalid_request"
+	CodeSSORequired                   = "sso_required"
+	CodeMFAEnrollment                 = "mfa_enrollment"
+	CodeMFAChallenge                  = "mfa_challenge"
+	CodeOrganizationSelectionRequired = "organization_selection_required"
+	CodeOrganizationNotFound          = "organization_not_found"
+	CodeOrganizationMembershipMissing = "organization_membership_not_found"
+	CodeEmailVerificationRequired     = "email_verification_required"
+)
+
+// Sentinel errors matched by errors.Is against an *APIError with the
+// corresponding Code.
+var (
+	ErrInvalidGrant                  = errors.New("workos: " + CodeInvalidGrant)
+	ErrSSORequired                   = errors.New("workos: " + CodeSSORequired)
+	ErrMFAEnrollment                 = errors.New("workos: " + CodeMFAEnrollment)
+	ErrOrganizationSelectionRequired = errors.New("workos: " + CodeOrganizationSelectionRequired)
+)
+
+var sentinelByCode = map[string]error{
+	CodeInvalidGrant:                  ErrInvalidGrant,
+	CodeSSORequired:                   ErrSSORequired,
+	CodeMFAEnrollment:                 ErrMFAEnrollment,
+	CodeOrganizationSelectionRequired: ErrOrganizationSelectionRequired,
+}
+
+// APIError is a non-2xx answer from the WorkOS API. It never holds tokens,
+// codes or keys; PendingAuthenticationToken is kept for the caller but is not
+// part of Error().
+type APIError struct {
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// Code is the body's "error" (OAuth style) or "code" field.
+	Code string
+	// Description is the body's "error_description" or "message" field.
+	Description string
+	// RetryAfter is the parsed Retry-After header (0 if absent).
+	RetryAfter time.Duration
+	// RedirectURL is a URL WorkOS sends with some errors (sso_required,
+	// mfa_enrollment) to continue authentication. The OpenAPI description
+	// names no such field; it is read from "authkit_redirect_url" or
+	// "redirect_url" when present.
+	RedirectURL string
+	// PendingAuthenticationToken continues a multi-step authentication
+	// (mfa_enrollment, organization_selection_required, ...). Secret: never
+	// log it.
+	PendingAuthenticationToken string
+	// Email is the user's email sent with sso_required.
+	Email string
+	// ConnectionIDs are the SSO connections sent with sso_required.
+	ConnectionIDs []string
+	// RequestID is the X-Request-ID response header.
+	RequestID string
+}
+
+// Error describes the failure without any secret material.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "workos: API error: status %d", e.StatusCode)
+	if e.Code != "" {
+		fmt.Fprintf(&b, ": %s", e.Code)
+	}
+	if e.Description != "" {
+		fmt.Fprintf(&b, ": %s", truncate(e.Description, 200))
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request %s)", truncate(e.RequestID, 100))
+	}
+	return b.String()
+}
+
+// Is reports whether target is the sentinel for e.Code.
+func (e *APIError) Is(target error) bool {
+	s, ok := sentinelByCode[e.Code]
+	return ok && s == target
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// errorBody is the union of WorkOS error body shapes.
+type errorBody struct {
+	Error                      string   `json:"error"`
+	ErrorDescription           string   `json:"error_description"`
+	Code                       string   `json:"code"`
+	Message                    string   `json:"message"`
+	PendingAuthenticationToken string   `json:"pending_authentication_token"`
+	Email                      string   `json:"email"`
+	ConnectionIDs              []string `json:"connection_ids"`
+	AuthKitRedirectURL         string   `json:"authkit_redirect_url"`
+	RedirectURL                string   `json:"redirect_url"`
+}
+
+func newAPIError(resp *http.Response, data []byte, now time.Time) *APIError {
+	e := &APIError{
+		StatusCode: resp.StatusCode,
+		RequestID:  resp.Header.Get("X-Request-ID"),
+	}
+	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
+		e.RetryAfter = d
+	}
+	var b errorBody
+	if json.Unmarshal(data, &b) == nil {
+		e.Code = b.Error
+		if e.Code == "" {
+			e.Code = b.Code
+		}
+		e.Description = b.ErrorDescription
+		if e.Description == "" {
+			e.Description = b.Message
+		}
+		e.PendingAuthenticationToken = b.PendingAuthenticationToken
+		e.Email = b.Email
+		e.ConnectionIDs = b.ConnectionIDs
+		e.RedirectURL = b.AuthKitRedirectURL
+		if e.RedirectURL == "" {
+			e.RedirectURL = b.RedirectURL
+		}
+	}
+	if e.Description == "" && e.Code == "" {
+		e.Description = http.StatusText(resp.StatusCode)
+	}
+	return e
+}
+
+// parseRetryAfter parses delay-seconds or an HTTP-date.
+func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 {
+			return 0, false
+		}
+		if n > int64(24*time.Hour/time.Second) {
+			n = int64(24 * time.Hour / time.Second)
+		}
+		return time.Duration(n) * time.Second, true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		d := t.Sub(now)
+		if d < 0 {
+			d = 0
+		}
+		return d, true
+	}
+	return 0, false
+}
+
+// TransportError is a failure to complete the HTTP exchange (connection
+// refused, reset, timeout, cancelled context). It is always transient unless
+// the caller's own context was cancelled.
+type TransportError struct {
+	// Op is "METHOD /path".
+	Op string
+	// Err is the underlying cause.
+	Err error
+}
+
+// Error implements error.
+func (e *TransportError) Error() string { return "workos: " + e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *TransportError) Unwrap() error { return e.Err }
+
+// Timeout reports whether the failure was a timeout.
+func (e *TransportError) Timeout() bool {
+	if errors.Is(e.Err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(e.Err, &ne) && ne.Timeout()
+}
+
+// IsTransient reports whether err is worth retrying later: HTTP 408, 429 and
+// 5xx answers, network errors and timeouts. invalid_grant, sso_required,
+// mfa_enrollment, other 4xx, malformed responses and caller cancellation
+// (context.Canceled) are not transient.
+func IsTransient(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode == http.StatusRequestTimeout || ae.StatusCode == http.StatusTooManyRequests || ae.StatusCode >= 500
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return true
+	}
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	var te *TransportError
+	return errors.As(err, &te)
+}
+
+// IsTimeout reports whether err is a request timeout.
+func IsTimeout(err error) bool {
+	var te *TransportError
+	if errors.As(err, &te) {
+		return te.Timeout()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// RetryAfter returns the server's Retry-After hint carried by err, if any.
+func RetryAfter(err error) (time.Duration, bool) {
+	var ae *APIError
+	if errors.As(err, &ae) && ae.RetryAfter > 0 {
+		return ae.RetryAfter, true
+	}
+	return 0, false
+}
+
+// IsInvalidGrant reports whether err is an invalid_grant answer: the code or
+// refresh token is unknown, used, expired or revoked. It is terminal.
+func IsInvalidGrant(err error) bool { return errors.Is(err, ErrInvalidGrant) }
+
+// ErrorCode returns the WorkOS error code carried by err, or "".
+func ErrorCode(err error) string {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	return ""
+}
