@@ -28,6 +28,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"strconv"
@@ -64,7 +65,7 @@ func Seal(plaintext []byte, p Passwords, opts ...Option) (string, error) {
 	}
 	var rnd [saltBytes + ivBytes + saltBytes]byte
 	if _, err := io.ReadFull(cfg.rand, rnd[:]); err != nil {
-		return "", errors.New("seal: reading random bytes: " + err.Error())
+		return "", fmt.Errorf("seal: reading random bytes: %w", err)
 	}
 	var encSalt, hmacSalt [2 * saltBytes]byte
 	hex.Encode(encSalt[:], rnd[:saltBytes])
@@ -132,7 +133,7 @@ func sealWith(plaintext []byte, id, secret, encSalt, hmacSalt string, iv *[ivByt
 func SealJSON(v any, p Passwords, opts ...Option) (string, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return "", errors.New("seal: encoding payload: " + err.Error())
+		return "", fmt.Errorf("seal: encoding payload: %w", err)
 	}
 	return Seal(b, p, opts...)
 }
