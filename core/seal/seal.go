@@ -157,12 +157,14 @@ func Unseal(sealed string, p Passwords, opts ...Option) ([]byte, error) {
 		return nil, newError(KindMalformed, "seal: incorrect number of sealed components (got "+strconv.Itoa(c+1)+", want 8)")
 	}
 	var parts [8]string
-	rest := s
+	var off [8]int // offset of each part in s
+	rest, pos := s, 0
 	for i := 0; i < 7; i++ {
 		j := strings.IndexByte(rest, '*')
-		parts[i], rest = rest[:j], rest[j+1:]
+		parts[i], off[i] = rest[:j], pos
+		rest, pos = rest[j+1:], pos+j+1
 	}
-	parts[7] = rest
+	parts[7], off[7] = rest, pos
 	prefix, id, encSalt, ivB64, ctB64, expMs, hmacSalt, macB64 := parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], parts[6], parts[7]
 	macBase := s[:len(s)-len(hmacSalt)-len(macB64)-2]
 
@@ -191,11 +193,15 @@ func Unseal(sealed string, p Passwords, opts ...Option) ([]byte, error) {
 		return nil, tooShortForID(lookup, len(secret))
 	}
 
+	// One copy of the seal serves the MAC input and the base64 decoders.
+	sb := []byte(s)
+	field := func(i int) []byte { return sb[off[i] : off[i]+len(parts[i])] }
+
 	var got [sha256.Size]byte
 	if len(macB64) != macB64Len || !isB64URL(macB64) {
 		return nil, &Error{Kind: KindBadMAC, msg: "seal: bad MAC (not strict unpadded base64url)", err: ErrMalformed}
 	}
-	if n, err := b64.Decode(got[:], []byte(macB64)); err != nil || n != sha256.Size {
+	if n, err := b64.Decode(got[:], field(7)); err != nil || n != sha256.Size {
 		return nil, &Error{Kind: KindBadMAC, msg: "seal: bad MAC (not strict unpadded base64url)", err: ErrMalformed}
 	}
 	macKey, err := deriveKey(secret, hmacSalt)
@@ -203,7 +209,7 @@ func Unseal(sealed string, p Passwords, opts ...Option) ([]byte, error) {
 		return nil, err
 	}
 	m := hmac.New(sha256.New, macKey)
-	io.WriteString(m, macBase)
+	m.Write(sb[:len(macBase)])
 	var want [sha256.Size]byte
 	if !hmac.Equal(m.Sum(want[:0]), got[:]) {
 		return nil, newError(KindBadMAC, "seal: bad MAC")
@@ -213,14 +219,14 @@ func Unseal(sealed string, p Passwords, opts ...Option) ([]byte, error) {
 	if len(ivB64) != b64.EncodedLen(ivBytes) || !isB64URL(ivB64) {
 		return nil, newError(KindMalformed, "seal: invalid IV (want 16 bytes of unpadded base64url)")
 	}
-	if n, err := b64.Decode(iv[:], []byte(ivB64)); err != nil || n != ivBytes {
+	if n, err := b64.Decode(iv[:], field(3)); err != nil || n != ivBytes {
 		return nil, newError(KindMalformed, "seal: invalid IV (want 16 bytes of unpadded base64url)")
 	}
 	if !isB64URL(ctB64) {
 		return nil, newError(KindMalformed, "seal: invalid ciphertext encoding (want unpadded base64url)")
 	}
 	ct := make([]byte, b64.DecodedLen(len(ctB64)))
-	n, err := b64.Decode(ct, []byte(ctB64))
+	n, err := b64.Decode(ct, field(4))
 	if err != nil {
 		return nil, newError(KindMalformed, "seal: invalid ciphertext encoding (want unpadded base64url)")
 	}
