@@ -51,12 +51,18 @@ const (
 
 var b64 = base64.RawURLEncoding.Strict()
 
-// Seal encrypts and authenticates plaintext (normally JSON) with the password
-// of the highest id in p (see Passwords) and returns the seal, always ending
-// in "~2". Options: WithTTL, WithClock, WithRandom.
+// Seal encrypts and authenticates plaintext, which must be valid JSON (the
+// Node readers JSON-parse it), with the password of the highest id in p (see
+// Passwords) and returns the seal, always ending in "~2". The password set is
+// validated first (see Passwords.Validate). Options: WithTTL, WithClock,
+// WithRandom.
 func Seal(plaintext []byte, p Passwords, opts ...Option) (string, error) {
 	if err := p.Validate("password"); err != nil {
 		return "", err
+	}
+	if !json.Valid(plaintext) {
+		// Every reader JSON-parses the payload; refuse to write an unreadable seal.
+		return "", errors.New("seal: plaintext is not valid JSON")
 	}
 	id, _ := p.current()
 	cfg := newConfig(opts)

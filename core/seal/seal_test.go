@@ -411,3 +411,10 @@ func TestMaxLength(t *testing.T) {
 	_, err = Unseal(s, Single(pwA))
 	require.NoError(t, err)
 }
+
+func TestSealRejectsNonJSON(t *testing.T) {
+	for _, pt := range []string{"", "{", "hello", `{"a":1}x`} {
+		_, err := Seal([]byte(pt), Single(pwA))
+		require.Error(t, err, pt)
+	}
+}
