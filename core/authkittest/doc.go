@@ -1,0 +1,24 @@
+// Package authkittest is an in-process emulator of the parts of the WorkOS
+// User Management API that AuthKit session middleware uses. It lets the
+// project run, and every test talk to "WorkOS", without a WorkOS account.
+//
+// Endpoints (shapes follow the official WorkOS OpenAPI description, a copy of
+// which lives in testdata/ and is checked by this package's tests):
+//
+//	GET  /user_management/authorize          hosted sign-in (HTML page or auto-approve)
+//	POST /user_management/authenticate       authorization_code (PKCE S256) and refresh_token grants
+//	GET  /sso/jwks/{clientId}                RS256 signing keys
+//	GET  /user_management/sessions/logout    revoke a session, 302 to return_to
+//	GET  /health                             liveness
+//
+// Authorization codes are single-use and expire after 10 minutes; refresh
+// tokens are single-use and rotate; logging out revokes a session's refresh
+// tokens. Access tokens are RS256 JWTs with the claims WorkOS issues (iss,
+// sub, sid, org_id, role, roles, permissions, entitlements, feature_flags,
+// jti, iat, exp and act for impersonated sessions).
+//
+// Tests can inject faults (FailNext), rotate keys (RotateKeys), count calls
+// (Count), change the token lifetime and mint tokens directly
+// (MintAccessToken). The emulator is safe for concurrent use and quiet by
+// default; it never logs tokens, codes or keys.
+package authkittest
