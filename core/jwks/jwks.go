@@ -161,6 +161,7 @@ type entry struct {
 	mu          sync.Mutex
 	keys        map[string]jwk.Key // nil until the first successful fetch
 	inflight    bool               // a fetch is running
+	gen         uint64             // completed fetch attempts
 	lastRefetch time.Time          // last refetch caused by an unknown kid
 	nextRetry   time.Time          // no fetch before this while keys == nil
 	backoff     time.Duration      // current backoff step while keys == nil
@@ -221,6 +222,7 @@ func (c *Cache) Key(ctx context.Context, url, kid string) (jwk.Key, error) {
 	e := c.entry(url)
 
 	e.mu.Lock()
+	seen := e.gen
 	if e.keys != nil {
 		if k, ok := e.keys[kid]; ok {
 			e.mu.Unlock()
@@ -240,7 +242,7 @@ func (c *Cache) Key(ctx context.Context, url, kid string) (jwk.Key, error) {
 	}
 	e.mu.Unlock()
 
-	ch := c.group.DoChan(url, func() (any, error) { return nil, c.fetch(ctx, url, e) })
+	ch := c.group.DoChan(url, func() (any, error) { return nil, c.fetch(ctx, url, e, seen) })
 	var fetchErr error
 	select {
 	case r := <-ch:
@@ -285,11 +287,17 @@ func (c *Cache) refetchAllowed(e *entry) bool {
 }
 
 // fetch runs inside the URL's singleflight. It re-checks the policy under the
-// lock (a caller may have decided to fetch just as another fetch finished), so
-// the limits hold exactly, then fetches and records the outcome.
-func (c *Cache) fetch(ctx context.Context, url string, e *entry) error {
+// lock, so the limits hold exactly, then fetches and records the outcome. seen
+// is the number of completed fetches the deciding caller observed: if another
+// fetch completed since, the caller's decision is stale (it looked just
+// before that fetch finished) and the fresh result is used instead.
+func (c *Cache) fetch(ctx context.Context, url string, e *entry, seen uint64) error {
 	e.mu.Lock()
 	now := c.now()
+	if e.gen != seen {
+		e.mu.Unlock()
+		return nil // callers look at the fresh state
+	}
 	if e.keys != nil {
 		if !c.refetchAllowed(e) {
 			e.mu.Unlock()
@@ -315,6 +323,7 @@ func (c *Cache) fetch(ctx context.Context, url string, e *entry) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.inflight = false
+	e.gen++
 	e.stats.LastError = err
 	if err != nil {
 		e.stats.Failures++
