@@ -1,0 +1,149 @@
+package token
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrClaimNotPresent is returned by Claims.Get for a claim the token lacks.
+var ErrClaimNotPresent = errors.New("token: claim not present")
+
+// Claims are the claims of a verified access token.
+type Claims struct {
+	// Issuer is iss.
+	Issuer string
+	// Subject is sub, the WorkOS user ID.
+	Subject string
+	// SessionID is sid.
+	SessionID string
+	// OrganizationID is org_id.
+	OrganizationID string
+	// Role is role.
+	Role string
+	// JTI is jti.
+	JTI string
+	// Audience is aud (a single string becomes a one-element slice).
+	Audience []string
+	// Roles is roles.
+	Roles []string
+	// Permissions is permissions.
+	Permissions []string
+	// Entitlements is entitlements.
+	Entitlements []string
+	// FeatureFlags is feature_flags.
+	FeatureFlags []string
+	// IssuedAt is iat (zero if absent).
+	IssuedAt time.Time
+	// ExpiresAt is exp (always present in a verified token).
+	ExpiresAt time.Time
+	// NotBefore is nbf (zero if absent).
+	NotBefore time.Time
+	// Actor is act, set when an admin impersonates the user.
+	Actor *Actor
+	// Raw holds every claim by exact name, including custom ones.
+	Raw map[string]json.RawMessage
+}
+
+// Actor is the "act" claim: who is acting on behalf of the subject.
+type Actor struct {
+	// Subject is act.sub, e.g. the impersonating admin's email or ID.
+	Subject string
+}
+
+// Get decodes the raw claim name into v with encoding/json. It returns an
+// error matching ErrClaimNotPresent if the token has no such claim.
+func (c *Claims) Get(name string, v any) error {
+	raw, ok := c.Raw[name]
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrClaimNotPresent, name)
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// parseClaims reads the registered and WorkOS claims by exact name, checking
+// their types. A claim with JSON null is treated as absent.
+func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
+	c := &Claims{Raw: raw}
+	strs := [...]struct {
+		name string
+		dst  *string
+	}{
+		{"iss", &c.Issuer}, {"sub", &c.Subject}, {"sid", &c.SessionID},
+		{"org_id", &c.OrganizationID}, {"role", &c.Role}, {"jti", &c.JTI},
+	}
+	for _, f := range strs {
+		if err := getString(raw, f.name, f.dst); err != nil {
+			return nil, err
+		}
+	}
+	lists := [...]struct {
+		name string
+		dst  *[]string
+	}{
+		{"roles", &c.Roles}, {"permissions", &c.Permissions},
+		{"entitlements", &c.Entitlements}, {"feature_flags", &c.FeatureFlags},
+	}
+	for _, f := range lists {
+		if r, ok := present(raw, f.name); ok {
+			if err := json.Unmarshal(r, f.dst); err != nil {
+				return nil, fmt.Errorf("claim %q must be an array of strings", f.name)
+			}
+		}
+	}
+	if r, ok := present(raw, "aud"); ok {
+		var one string
+		if err := json.Unmarshal(r, &one); err == nil {
+			c.Audience = []string{one}
+		} else if err := json.Unmarshal(r, &c.Audience); err != nil {
+			return nil, errors.New(`claim "aud" must be a string or an array of strings`)
+		}
+	}
+	if _, ok := present(raw, "exp"); !ok {
+		return nil, errors.New(`claim "exp" is required`)
+	}
+	dates := [...]struct {
+		name string
+		dst  *time.Time
+	}{{"iat", &c.IssuedAt}, {"exp", &c.ExpiresAt}, {"nbf", &c.NotBefore}}
+	for _, f := range dates {
+		if r, ok := present(raw, f.name); ok {
+			t, err := numericDate(r)
+			if err != nil {
+				return nil, fmt.Errorf("claim %q: %v", f.name, err)
+			}
+			*f.dst = t
+		}
+	}
+	if r, ok := present(raw, "act"); ok {
+		var act map[string]json.RawMessage
+		if err := json.Unmarshal(r, &act); err != nil || act == nil {
+			return nil, errors.New(`claim "act" must be an object`)
+		}
+		c.Actor = &Actor{}
+		if err := getString(act, "sub", &c.Actor.Subject); err != nil {
+			return nil, fmt.Errorf(`claim "act": %v`, err)
+		}
+	}
+	return c, nil
+}
+
+func present(raw map[string]json.RawMessage, name string) (json.RawMessage, bool) {
+	r, ok := raw[name]
+	if !ok || string(r) == "null" {
+		return nil, false
+	}
+	return r, true
+}
+
+func getString(raw map[string]json.RawMessage, name string, dst *string) error {
+	r, ok := present(raw, name)
+	if !ok {
+		return nil
+	}
+	if err := json.Unmarshal(r, dst); err != nil {
+		return fmt.Errorf("claim %q must be a string", name)
+	}
+	return nil
+}

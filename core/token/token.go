@@ -1,0 +1,408 @@
+// Package token verifies WorkOS AuthKit access tokens (JWTs signed with a key
+// from the client's JWKS).
+//
+// Verification is strict by design. Beyond the signature it checks the
+// issuer, the audience and the algorithm, which earlier AuthKit libraries did
+// not:
+//
+//   - The compact serialization is parsed here before any library sees it:
+//     exactly three segments, each strict unpadded base64url (alphabet checked
+//     first, since Go's decoder skips \r and \n), at most MaxTokenSize bytes.
+//   - Header and payload JSON must be valid UTF-8 and must not contain
+//     duplicate object keys at any depth. encoding/json silently accepts both
+//     (last duplicate wins), which lets two parsers disagree about a claim;
+//     such tokens are rejected as malformed. Claims are read by exact name
+//     (encoding/json's struct decoding would match "EXP" for "exp").
+//   - The header alg must be on the allow-list (default RS256 only). "none"
+//     in any spelling and HMAC algorithms are never accepted, whatever the
+//     JWKS holds; a key whose own alg differs from the header's, or whose type
+//     does not fit it, is refused. kid is required. Tokens carrying jwk, jku,
+//     x5u or x5c (key material or key locations chosen by the sender), crit
+//     (no extensions are understood) or b64 other than true are rejected.
+//   - All of the above happens before the JWKS is consulted, so malformed
+//     tokens never cause network traffic.
+//   - exp is required; exp and nbf are checked with a leeway; iss must equal
+//     one of the accepted issuers; aud, when present (string or array), must
+//     contain the client ID.
+//
+// When the only problem is expiry, Verify returns the claims together with an
+// error matching ErrExpired, so a session engine can refresh the session.
+package token
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jws"
+
+	"github.com/authkit-go/authkit/core/jwks"
+)
+
+// MaxTokenSize is the largest raw token Verify accepts, in bytes.
+const MaxTokenSize = 16 << 10
+
+// DefaultLeeway is the exp/nbf leeway used when Config.Leeway is zero.
+const DefaultLeeway = 10 * time.Second
+
+// DefaultAlgorithms is the algorithm allow-list used when Config.Algorithms
+// is empty. WorkOS signs access tokens with RS256.
+var DefaultAlgorithms = []string{"RS256"}
+
+// supported maps each algorithm that may appear on an allow-list to the JWK
+// key type it needs. Symmetric (HS*) algorithms and "none" are deliberately
+// absent: keys come from a public JWKS.
+var supported = map[string]jwa.KeyType{
+	"RS256": jwa.RSA, "RS384": jwa.RSA, "RS512": jwa.RSA,
+	"PS256": jwa.RSA, "PS384": jwa.RSA, "PS512": jwa.RSA,
+	"ES256": jwa.EC, "ES384": jwa.EC, "ES512": jwa.EC,
+	"EdDSA": jwa.OKP,
+}
+
+// Config configures a Verifier.
+type Config struct {
+	// ClientID is the WorkOS client ID; aud, when present, must contain it.
+	// Required.
+	ClientID string
+	// JWKSURL is the key set URL, normally DefaultJWKSURL(APIBase, ClientID).
+	// Required.
+	JWKSURL string
+	// Issuers lists the accepted iss values (exact match). Defaults to
+	// DefaultIssuers(APIBase, ClientID) when APIBase is set; New fails if it
+	// ends up empty.
+	Issuers []string
+	// APIBase is the WorkOS API base URL, e.g. https://api.workos.com (a
+	// trailing slash is ignored). Used to derive default Issuers.
+	APIBase string
+	// Algorithms is the allow-list of header alg values, default ["RS256"].
+	// Only asymmetric JWS algorithms are accepted; "none" and HS* make New fail.
+	Algorithms []string
+	// Leeway is the clock-skew allowance for exp and nbf. Zero means
+	// DefaultLeeway (10s); a negative value means no leeway.
+	Leeway time.Duration
+	// Cache supplies the keys, default jwks.Shared().
+	Cache *jwks.Cache
+	// Clock replaces time.Now, for tests.
+	Clock func() time.Time
+}
+
+// DefaultIssuers returns the issuers WorkOS uses for access tokens of
+// clientID: "{apiBase}/user_management/{clientID}" and "{apiBase}/".
+func DefaultIssuers(apiBase, clientID string) []string {
+	base := strings.TrimRight(apiBase, "/")
+	return []string{base + "/user_management/" + clientID, base + "/"}
+}
+
+// DefaultJWKSURL returns the JWKS URL of clientID: "{apiBase}/sso/jwks/{clientID}".
+func DefaultJWKSURL(apiBase, clientID string) string {
+	return strings.TrimRight(apiBase, "/") + "/sso/jwks/" + url.PathEscape(clientID)
+}
+
+// Verifier verifies access tokens. It is safe for concurrent use.
+type Verifier struct {
+	clientID string
+	jwksURL  string
+	issuers  []string
+	algs     map[string]jwa.KeyType
+	leeway   time.Duration
+	cache    *jwks.Cache
+	now      func() time.Time
+}
+
+// New validates cfg, applies the defaults and returns a Verifier.
+func New(cfg Config) (*Verifier, error) {
+	if cfg.ClientID == "" {
+		return nil, errors.New("token: Config.ClientID is required")
+	}
+	if cfg.JWKSURL == "" {
+		return nil, errors.New("token: Config.JWKSURL is required")
+	}
+	if u, err := url.Parse(cfg.JWKSURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("token: Config.JWKSURL %q is not an http(s) URL", cfg.JWKSURL)
+	}
+	v := &Verifier{
+		clientID: cfg.ClientID,
+		jwksURL:  cfg.JWKSURL,
+		issuers:  slices.Clone(cfg.Issuers),
+		algs:     map[string]jwa.KeyType{},
+		leeway:   cfg.Leeway,
+		cache:    cfg.Cache,
+		now:      cfg.Clock,
+	}
+	if len(v.issuers) == 0 && cfg.APIBase != "" {
+		v.issuers = DefaultIssuers(cfg.APIBase, cfg.ClientID)
+	}
+	if len(v.issuers) == 0 {
+		return nil, errors.New("token: Config.Issuers or Config.APIBase is required")
+	}
+	if slices.Contains(v.issuers, "") {
+		return nil, errors.New("token: Config.Issuers contains an empty issuer")
+	}
+	algs := cfg.Algorithms
+	if len(algs) == 0 {
+		algs = DefaultAlgorithms
+	}
+	for _, a := range algs {
+		kt, ok := supported[a]
+		if !ok {
+			return nil, fmt.Errorf("token: algorithm %q is not allowed (supported: asymmetric JWS algorithms such as RS256)", a)
+		}
+		v.algs[a] = kt
+	}
+	switch {
+	case v.leeway == 0:
+		v.leeway = DefaultLeeway
+	case v.leeway < 0:
+		v.leeway = 0
+	}
+	if v.cache == nil {
+		v.cache = jwks.Shared()
+	}
+	if v.now == nil {
+		v.now = time.Now
+	}
+	return v, nil
+}
+
+// Verify checks raw's header, signature and claims and returns the claims.
+// Errors are *Error values matching one of the sentinels. When the only
+// problem is expiry (the signature and all other claims are valid), Verify
+// returns the claims and an error matching ErrExpired.
+func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
+	// 1. Structure, encoding, header and claim types: no network.
+	if len(raw) > MaxTokenSize {
+		return nil, fail(CodeMalformed, fmt.Sprintf("token is longer than %d bytes", MaxTokenSize))
+	}
+	h, rest, ok1 := strings.Cut(raw, ".")
+	p, s, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.Contains(s, ".") {
+		return nil, fail(CodeMalformed, "token must have exactly three dot-separated segments")
+	}
+	hdrJSON, err := decodeSegment(h)
+	if err != nil {
+		return nil, &Error{Code: CodeMalformed, Detail: "header: " + err.Error(), Err: err}
+	}
+	hdr, err := decodeObject(hdrJSON)
+	if err != nil {
+		return nil, &Error{Code: CodeMalformed, Detail: "header: " + err.Error(), Err: err}
+	}
+	alg, kid, err := v.checkHeader(hdr)
+	if err != nil {
+		return nil, err
+	}
+	payloadJSON, err := decodeSegment(p)
+	if err != nil {
+		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
+	}
+	sig, err := decodeSegment(s)
+	if err != nil {
+		return nil, &Error{Code: CodeMalformed, Detail: "signature: " + err.Error(), Err: err}
+	}
+	if len(sig) == 0 {
+		return nil, fail(CodeMalformed, "signature is empty")
+	}
+	payload, err := decodeObject(payloadJSON)
+	if err != nil {
+		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
+	}
+	claims, err := parseClaims(payload)
+	if err != nil {
+		return nil, &Error{Code: CodeMalformed, Detail: err.Error(), Err: err}
+	}
+
+	// 2. Key and signature.
+	key, err := v.cache.Key(ctx, v.jwksURL, kid)
+	if err != nil {
+		if errors.Is(err, jwks.ErrKeyNotFound) {
+			return nil, &Error{Code: CodeUnknownKey, Detail: fmt.Sprintf("no key with kid %q in the JWKS", kid), Err: err}
+		}
+		return nil, &Error{Code: CodeJWKSUnavailable, Detail: err.Error(), Err: err}
+	}
+	if ka := key.Algorithm().String(); ka != "" && ka != alg {
+		return nil, fail(CodeDisallowedAlgorithm, fmt.Sprintf("key %q is for %s, token header says %s", kid, ka, alg))
+	}
+	if kt := key.KeyType(); kt != v.algs[alg] {
+		return nil, fail(CodeDisallowedAlgorithm, fmt.Sprintf("key %q has type %s, which does not fit %s", kid, kt, alg))
+	}
+	if _, err := jws.Verify([]byte(raw), jws.WithKey(jwa.SignatureAlgorithm(alg), key)); err != nil {
+		return nil, &Error{Code: CodeBadSignature, Detail: "signature does not verify", Err: err}
+	}
+
+	// 3. Claim values. Expiry last, so that ErrExpired means "only expired".
+	if !slices.Contains(v.issuers, claims.Issuer) {
+		return nil, fail(CodeWrongIssuer, fmt.Sprintf("issuer %q is not accepted", claims.Issuer))
+	}
+	if _, hasAud := present(payload, "aud"); hasAud && !slices.Contains(claims.Audience, v.clientID) {
+		return nil, fail(CodeWrongAudience, fmt.Sprintf("audience %q does not contain the client ID", claims.Audience))
+	}
+	now := v.now()
+	if !claims.NotBefore.IsZero() && now.Add(v.leeway).Before(claims.NotBefore) {
+		return nil, fail(CodeNotYetValid, "token not valid before "+claims.NotBefore.UTC().Format(time.RFC3339))
+	}
+	if now.Add(-v.leeway).After(claims.ExpiresAt) {
+		return claims, fail(CodeExpired, "token expired at "+claims.ExpiresAt.UTC().Format(time.RFC3339))
+	}
+	return claims, nil
+}
+
+// checkHeader applies the header rules and returns alg and kid.
+func (v *Verifier) checkHeader(hdr map[string]json.RawMessage) (alg, kid string, err error) {
+	rawAlg, ok := hdr["alg"]
+	if !ok {
+		return "", "", fail(CodeMalformed, "header has no alg")
+	}
+	if err := json.Unmarshal(rawAlg, &alg); err != nil {
+		return "", "", fail(CodeMalformed, "header alg is not a string")
+	}
+	if _, ok := v.algs[alg]; !ok {
+		return "", "", fail(CodeDisallowedAlgorithm, fmt.Sprintf("algorithm %q is not allowed", alg))
+	}
+	for _, name := range []string{"jwk", "jku", "x5u", "x5c"} {
+		if _, ok := hdr[name]; ok {
+			return "", "", fail(CodeMalformed, fmt.Sprintf("header parameter %q is not accepted; keys come only from the configured JWKS", name))
+		}
+	}
+	if _, ok := hdr["crit"]; ok {
+		return "", "", fail(CodeMalformed, `header parameter "crit" is not accepted; no extensions are supported`)
+	}
+	if b64, ok := hdr["b64"]; ok && string(b64) != "true" {
+		return "", "", fail(CodeMalformed, `header parameter "b64" must be true when present`)
+	}
+	rawKid, ok := hdr["kid"]
+	if !ok {
+		return "", "", fail(CodeMalformed, "header has no kid")
+	}
+	if err := json.Unmarshal(rawKid, &kid); err != nil || kid == "" {
+		return "", "", fail(CodeMalformed, "header kid must be a non-empty string")
+	}
+	return alg, kid, nil
+}
+
+// decodeSegment decodes one strict, unpadded base64url segment. The alphabet
+// is checked first because the decoder ignores \r and \n.
+func decodeSegment(s string) ([]byte, error) {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return nil, fmt.Errorf("invalid base64url character at offset %d", i)
+		}
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("invalid base64url: %w", err)
+	}
+	return b, nil
+}
+
+// maxJSONDepth bounds nesting in header and payload.
+const maxJSONDepth = 32
+
+// decodeObject parses a JSON object after rejecting invalid UTF-8, duplicate
+// keys at any depth and anything but a single object.
+func decodeObject(b []byte) (map[string]json.RawMessage, error) {
+	if !utf8.Valid(b) {
+		return nil, errors.New("JSON is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	t, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	if d, ok := t.(json.Delim); !ok || d != '{' {
+		return nil, errors.New("JSON is not an object")
+	}
+	if err := walkObject(dec, 1); err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("invalid JSON: data after the object")
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("invalid JSON: %w", err)
+	}
+	return m, nil
+}
+
+// walkObject consumes an object's members (after '{') up to and including '}'.
+func walkObject(dec *json.Decoder, depth int) error {
+	if depth > maxJSONDepth {
+		return errors.New("JSON nested too deeply")
+	}
+	seen := map[string]struct{}{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return fmt.Errorf("invalid JSON: %w", err)
+		}
+		k, _ := t.(string)
+		if _, dup := seen[k]; dup {
+			return fmt.Errorf("duplicate JSON key %q", k)
+		}
+		seen[k] = struct{}{}
+		if err := walkValue(dec, depth); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return fmt.Errorf("invalid JSON: %w", err)
+	}
+	return nil
+}
+
+// walkValue consumes one value.
+func walkValue(dec *json.Decoder, depth int) error {
+	t, err := dec.Token()
+	if err != nil {
+		return fmt.Errorf("invalid JSON: %w", err)
+	}
+	d, ok := t.(json.Delim)
+	if !ok {
+		return nil
+	}
+	switch d {
+	case '{':
+		return walkObject(dec, depth+1)
+	case '[':
+		if depth+1 > maxJSONDepth {
+			return errors.New("JSON nested too deeply")
+		}
+		for dec.More() {
+			if err := walkValue(dec, depth+1); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return fmt.Errorf("invalid JSON: %w", err)
+		}
+	}
+	return nil
+}
+
+// numericDate converts a JSON NumericDate (seconds, possibly fractional).
+func numericDate(raw json.RawMessage) (time.Time, error) {
+	var n json.Number
+	// json.Number also accepts a quoted number; a NumericDate is never quoted.
+	if len(raw) == 0 || raw[0] == '"' || json.Unmarshal(raw, &n) != nil {
+		return time.Time{}, errors.New("not a number")
+	}
+	f, err := n.Float64()
+	// Up to year 9999; rejects NaN, infinities and negative times.
+	if err != nil || math.IsNaN(f) || f < 0 || f > 253402300799 {
+		return time.Time{}, errors.New("not a valid NumericDate")
+	}
+	sec, frac := math.Modf(f)
+	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+}
