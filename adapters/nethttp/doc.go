@@ -1,2 +1,0 @@
-// Package authkithttp is the authkit-go adapter for nethttp.
-package authkithttp

@@ -1,0 +1,121 @@
+package authkit
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/authkit-go/authkit/core/token"
+)
+
+// User is the signed-in WorkOS user, with the camelCase JSON field names of
+// the session cookie written by the Node AuthKit libraries.
+type User struct {
+	Object            string            `json:"object"`
+	ID                string            `json:"id"`
+	Email             string            `json:"email"`
+	EmailVerified     bool              `json:"emailVerified"`
+	FirstName         string            `json:"firstName"`
+	LastName          string            `json:"lastName"`
+	ProfilePictureURL string            `json:"profilePictureUrl"`
+	LastSignInAt      string            `json:"lastSignInAt,omitempty"`
+	ExternalID        string            `json:"externalId,omitempty"`
+	Locale            string            `json:"locale,omitempty"`
+	Metadata          map[string]string `json:"metadata,omitempty"`
+	CreatedAt         string            `json:"createdAt"`
+	UpdatedAt         string            `json:"updatedAt"`
+}
+
+// Name is the user's full name, or the email when WorkOS has no name.
+func (u User) Name() string {
+	if n := strings.TrimSpace(u.FirstName + " " + u.LastName); n != "" {
+		return n
+	}
+	return u.Email
+}
+
+// Impersonator is set when a WorkOS admin is signed in as the user.
+type Impersonator struct {
+	Email  string `json:"email"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Source says where a request's credentials came from.
+type Source string
+
+// The credential sources.
+const (
+	SourceCookie Source = "cookie"
+	SourceBearer Source = "bearer"
+)
+
+// Auth is the authenticated identity of a request.
+type Auth struct {
+	User                 User          `json:"user"`
+	SessionID            string        `json:"sessionId"`
+	OrganizationID       string        `json:"organizationId,omitempty"`
+	Role                 string        `json:"role,omitempty"`
+	Roles                []string      `json:"roles,omitempty"`
+	Permissions          []string      `json:"permissions,omitempty"`
+	Entitlements         []string      `json:"entitlements,omitempty"`
+	FeatureFlags         []string      `json:"featureFlags,omitempty"`
+	Impersonator         *Impersonator `json:"impersonator,omitempty"`
+	AuthenticationMethod string        `json:"authenticationMethod,omitempty"`
+	// AccessToken is the verified WorkOS access token, for calling other APIs.
+	AccessToken string `json:"-"`
+	// ExpiresAt is when AccessToken expires.
+	ExpiresAt time.Time `json:"expiresAt"`
+	// IssuedAt is when AccessToken was issued: the time of the last sign-in
+	// or refresh.
+	IssuedAt time.Time `json:"issuedAt"`
+	// Source says whether the credentials came from the session cookie or
+	// an Authorization: Bearer header.
+	Source Source `json:"source"`
+	// Claims are the verified access-token claims, custom ones included.
+	Claims *token.Claims `json:"-"`
+}
+
+// HasRole reports whether the session has role, as its main role or among
+// its roles.
+func (a *Auth) HasRole(role string) bool {
+	return a != nil && (a.Role == role || slices.Contains(a.Roles, role))
+}
+
+// HasPermission reports whether the session's token grants permission.
+func (a *Auth) HasPermission(permission string) bool {
+	return a != nil && slices.Contains(a.Permissions, permission)
+}
+
+type ctxKey struct{}
+
+// NewContext returns a copy of ctx carrying auth. Adapters call it so that
+// code which only sees a context.Context can read the session.
+func NewContext(ctx context.Context, auth *Auth) context.Context {
+	return context.WithValue(ctx, ctxKey{}, auth)
+}
+
+// FromContext returns the request's Auth, or nil when it is not signed in.
+func FromContext(ctx context.Context) *Auth {
+	a, _ := ctx.Value(ctxKey{}).(*Auth)
+	return a
+}
+
+// authFromClaims builds the Auth of a verified token.
+func authFromClaims(c *token.Claims, raw string, src Source) *Auth {
+	return &Auth{
+		User:           User{ID: c.Subject},
+		SessionID:      c.SessionID,
+		OrganizationID: c.OrganizationID,
+		Role:           c.Role,
+		Roles:          c.Roles,
+		Permissions:    c.Permissions,
+		Entitlements:   c.Entitlements,
+		FeatureFlags:   c.FeatureFlags,
+		AccessToken:    raw,
+		ExpiresAt:      c.ExpiresAt,
+		IssuedAt:       c.IssuedAt,
+		Source:         src,
+		Claims:         c,
+	}
+}

@@ -1,0 +1,396 @@
+package authkit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/authkit-go/authkit/core/seal"
+	"github.com/authkit-go/authkit/core/token"
+	"github.com/authkit-go/authkit/core/workos"
+)
+
+// Client is the session engine: every adapter calls it with what it read
+// from a request and writes the Decision it returns. A Client is safe for
+// concurrent use; build one per application.
+type Client struct {
+	cfg      Config
+	workos   *workos.Client
+	verifier *token.Verifier
+
+	refreshes singleflight.Group
+	recent    recentRefreshes
+}
+
+// New builds a Client from cfg, filling zero fields from the WORKOS_*
+// environment variables (a value set in code wins). Invalid configuration
+// fails here, with an error that names the variable to fix.
+func New(cfg Config) (*Client, error) {
+	cfg, err := cfg.resolve()
+	if err != nil {
+		return nil, err
+	}
+	wc, err := workos.New(workos.Config{BaseURL: cfg.APIBaseURL, APIKey: cfg.APIKey, ClientID: cfg.ClientID, HTTPClient: cfg.HTTPClient})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	v, err := token.New(token.Config{
+		ClientID:   cfg.ClientID,
+		JWKSURL:    wc.JWKSURL(),
+		APIBase:    cfg.APIBaseURL,
+		Issuers:    cfg.Issuers,
+		Algorithms: cfg.Algorithms,
+		Leeway:     cfg.Leeway,
+		Cache:      cfg.JWKSCache,
+		Clock:      cfg.Clock,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return &Client{cfg: cfg, workos: wc, verifier: v, recent: recentRefreshes{m: map[string]recentEntry{}}}, nil
+}
+
+// Config returns the resolved configuration.
+func (c *Client) Config() Config { return c.cfg }
+
+// WorkOS returns the client's WorkOS API client.
+func (c *Client) WorkOS() *workos.Client { return c.workos }
+
+// Verifier returns the client's access-token verifier.
+func (c *Client) Verifier() *token.Verifier { return c.verifier }
+
+// session is the sealed cookie's payload, field for field what the Node
+// AuthKit libraries write.
+type session struct {
+	AccessToken          string        `json:"accessToken"`
+	RefreshToken         string        `json:"refreshToken"`
+	User                 User          `json:"user"`
+	Impersonator         *Impersonator `json:"impersonator,omitempty"`
+	OrganizationID       string        `json:"organizationId,omitempty"`
+	AuthenticationMethod string        `json:"authenticationMethod,omitempty"`
+}
+
+// Load reads the request's session: the bearer token or the session cookie,
+// verified, and refreshed when due. The Decision carries the Auth (nil when
+// signed out) and any cookie to set or clear. Its Status is set only when a
+// bearer token was rejected (401): a bad cookie means signed out, never an
+// error response.
+func (c *Client) Load(ctx context.Context, r *Request) Decision {
+	var d Decision
+	if !c.cfg.DisableBearer {
+		if tok, ok := bearerToken(r); ok {
+			claims, err := c.verifier.Verify(ctx, tok)
+			if err != nil {
+				d.Err = fmt.Errorf("%w: %w", ErrInvalidBearer, err)
+				desc := bearerErrorDescription(err)
+				d.header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+desc+`"`)
+				d.respond(http.StatusUnauthorized, "application/json", `{"error":"invalid_token","error_description":"`+desc+`"}`)
+				return d
+			}
+			d.Auth = authFromClaims(claims, tok, SourceBearer)
+			return d
+		}
+	}
+	sealed, ok := r.cookie(c.cfg.CookieName)
+	if !ok || sealed == "" {
+		return d
+	}
+	s, err := c.openSession(sealed)
+	if err != nil {
+		d.Err = err
+		c.clearSession(&d)
+		return d
+	}
+	claims, err := c.verifier.Verify(ctx, s.AccessToken)
+	switch {
+	case err == nil:
+		if claims.Subject != s.User.ID {
+			d.Err = fmt.Errorf("%w: token subject does not match the session's user", ErrInvalidSession)
+			c.clearSession(&d)
+			return d
+		}
+		if c.cfg.RefreshBuffer == 0 || c.cfg.Clock().Add(c.cfg.RefreshBuffer).Before(claims.ExpiresAt) {
+			d.Auth = authFromSession(s, claims)
+			return d
+		}
+	case errors.Is(err, token.ErrExpired) && claims != nil:
+		if claims.Subject != s.User.ID {
+			d.Err = fmt.Errorf("%w: token subject does not match the session's user", ErrInvalidSession)
+			c.clearSession(&d)
+			return d
+		}
+		claims = nil // not usable
+	case errors.Is(err, token.ErrUnknownKey):
+		// Signed by a key WorkOS no longer publishes: the refresh token
+		// (sealed by us) can still renew the session.
+		claims = nil
+	case errors.Is(err, token.ErrJWKSUnavailable):
+		// Cannot verify right now: signed out for this request, cookie kept.
+		d.Err = fmt.Errorf("%w: %w", ErrUpstream, err)
+		return d
+	default:
+		d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, err)
+		c.clearSession(&d)
+		return d
+	}
+
+	org := s.OrganizationID
+	if claims != nil && claims.OrganizationID != "" {
+		org = claims.OrganizationID
+	}
+	res, err := c.refresh(ctx, r, s, org)
+	if err == nil {
+		c.setSession(&d, res.sealed)
+		d.Auth, d.Refreshed = res.auth, true
+		return d
+	}
+	d.Err = err
+	if errors.Is(err, ErrUpstream) {
+		// Transient: keep the cookie; serve the old token while it is valid.
+		if claims != nil {
+			d.Auth = authFromSession(s, claims)
+		}
+		return d
+	}
+	c.clearSession(&d)
+	return d
+}
+
+// openSession unseals and sanity-checks a session cookie.
+func (c *Client) openSession(sealed string) (*session, error) {
+	var s session
+	if err := seal.UnsealJSON(sealed, c.cfg.CookiePasswords, &s, seal.WithClock(c.cfg.Clock)); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidSession, err)
+	}
+	if s.AccessToken == "" || s.RefreshToken == "" || s.User.ID == "" {
+		return nil, fmt.Errorf("%w: session is missing its tokens or user", ErrInvalidSession)
+	}
+	return &s, nil
+}
+
+func authFromSession(s *session, claims *token.Claims) *Auth {
+	a := authFromClaims(claims, s.AccessToken, SourceCookie)
+	a.User = s.User
+	a.Impersonator = s.Impersonator
+	a.AuthenticationMethod = s.AuthenticationMethod
+	if a.OrganizationID == "" {
+		a.OrganizationID = s.OrganizationID
+	}
+	return a
+}
+
+type refreshResult struct {
+	sealed string
+	auth   *Auth
+}
+
+// refresh exchanges the session's refresh token, once per token and
+// organization in this process: concurrent callers share the call, and
+// callers that arrive shortly after with the same (now spent) token get the
+// same result instead of a logout.
+func (c *Client) refresh(ctx context.Context, r *Request, s *session, org string) (*refreshResult, error) {
+	key := refreshKey(s.RefreshToken, org)
+	if res := c.recent.get(key, c.cfg.Clock()); res != nil {
+		return res, nil
+	}
+	ch := c.refreshes.DoChan(key, func() (any, error) {
+		if res := c.recent.get(key, c.cfg.Clock()); res != nil {
+			return res, nil
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		resp, err := c.workos.AuthenticateWithRefreshToken(rctx, workos.RefreshParams{
+			RefreshToken:   s.RefreshToken,
+			OrganizationID: org,
+			IPAddress:      clientIP(r),
+			UserAgent:      r.Header.Get("User-Agent"),
+		})
+		ev := RefreshEvent{UserID: s.User.ID, OrganizationID: org}
+		if err != nil {
+			ev.Err, ev.Transient = err, workos.IsTransient(err)
+			if c.cfg.OnRefreshError != nil {
+				c.cfg.OnRefreshError(ev)
+			}
+			return nil, c.upstreamErr(ErrRefreshFailed, err)
+		}
+		if resp.AuthenticationMethod == "" {
+			resp.AuthenticationMethod = s.AuthenticationMethod
+		}
+		res, err := c.newSession(rctx, resp)
+		if err != nil {
+			return nil, err
+		}
+		c.recent.put(key, res, c.cfg.Clock())
+		ev.SessionID, ev.OrganizationID = res.auth.SessionID, res.auth.OrganizationID
+		if c.cfg.OnRefresh != nil {
+			c.cfg.OnRefresh(ev)
+		}
+		return res, nil
+	})
+	select {
+	case v := <-ch:
+		if v.Err != nil {
+			return nil, v.Err
+		}
+		return v.Val.(*refreshResult), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %w", ErrUpstream, ctx.Err())
+	}
+}
+
+// upstreamErr classifies a WorkOS failure: transient ones wrap ErrUpstream
+// too, so callers keep the session.
+func (c *Client) upstreamErr(kind, err error) error {
+	if workos.IsTransient(err) {
+		return fmt.Errorf("%w: %w: %w", kind, ErrUpstream, err)
+	}
+	return fmt.Errorf("%w: %w", kind, err)
+}
+
+// newSession verifies an authentication response's token and seals it.
+func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateResponse) (*refreshResult, error) {
+	s := &session{
+		AccessToken:          resp.AccessToken,
+		RefreshToken:         resp.RefreshToken,
+		User:                 userFromWorkOS(resp.User),
+		OrganizationID:       resp.OrganizationID,
+		AuthenticationMethod: resp.AuthenticationMethod,
+	}
+	if resp.Impersonator != nil {
+		s.Impersonator = &Impersonator{Email: resp.Impersonator.Email, Reason: resp.Impersonator.Reason}
+	}
+	claims, err := c.verifier.Verify(ctx, s.AccessToken)
+	if err != nil {
+		if errors.Is(err, token.ErrJWKSUnavailable) {
+			return nil, fmt.Errorf("%w: %w", ErrUpstream, err)
+		}
+		return nil, fmt.Errorf("%w: WorkOS returned a token that does not verify: %w", ErrInvalidSession, err)
+	}
+	if claims.Subject != s.User.ID || s.RefreshToken == "" {
+		return nil, fmt.Errorf("%w: WorkOS returned a token for another user or no refresh token", ErrInvalidSession)
+	}
+	sealed, err := seal.SealJSON(s, c.cfg.CookiePasswords)
+	if err != nil {
+		return nil, fmt.Errorf("authkit: sealing session: %w", err)
+	}
+	return &refreshResult{sealed: sealed, auth: authFromSession(s, claims)}, nil
+}
+
+func userFromWorkOS(u workos.User) User {
+	obj := u.Object
+	if obj == "" {
+		obj = "user"
+	}
+	return User{
+		Object: obj, ID: u.ID, Email: u.Email, EmailVerified: u.EmailVerified,
+		FirstName: u.FirstName, LastName: u.LastName, ProfilePictureURL: u.ProfilePictureURL,
+		LastSignInAt: u.LastSignInAt, ExternalID: u.ExternalID, Locale: u.Locale, Metadata: u.Metadata,
+		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+	}
+}
+
+func refreshKey(refreshToken, org string) string {
+	h := sha256.Sum256([]byte(refreshToken + "\x00" + org))
+	return hex.EncodeToString(h[:])
+}
+
+// recentRefreshes remembers refresh results for a short grace period, keyed
+// by the spent refresh token, so that requests still carrying the old
+// cookie reuse the new session instead of replaying a single-use token.
+type recentRefreshes struct {
+	mu sync.Mutex
+	m  map[string]recentEntry
+}
+
+type recentEntry struct {
+	res     *refreshResult
+	expires time.Time
+}
+
+const (
+	refreshGrace     = 60 * time.Second
+	maxRecentEntries = 10000
+)
+
+func (r *recentRefreshes) get(key string, now time.Time) *refreshResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	e, ok := r.m[key]
+	if !ok || now.After(e.expires) {
+		return nil
+	}
+	return e.res
+}
+
+func (r *recentRefreshes) put(key string, res *refreshResult, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.m) >= maxRecentEntries {
+		for k, e := range r.m {
+			if now.After(e.expires) {
+				delete(r.m, k)
+			}
+		}
+		if len(r.m) >= maxRecentEntries {
+			clear(r.m)
+		}
+	}
+	r.m[key] = recentEntry{res: res, expires: now.Add(refreshGrace)}
+}
+
+// sessionCookie builds the session cookie with the configured attributes.
+func (c *Client) sessionCookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: c.cfg.CookieName, Value: value, Path: "/", Domain: c.cfg.CookieDomain,
+		MaxAge: maxAge, HttpOnly: true, Secure: c.cfg.secure(), SameSite: c.cfg.CookieSameSite,
+	}
+}
+
+func (c *Client) setSession(d *Decision, sealed string) {
+	ck := c.sessionCookie(sealed, int(c.cfg.CookieMaxAge/time.Second))
+	if n := len(ck.String()); n > maxCookieSize {
+		c.cfg.Logger.Warn("authkit: session cookie is larger than browsers accept and may be dropped; reduce user metadata or custom claims", "bytes", n, "limit", maxCookieSize)
+	}
+	d.setCookie(ck)
+}
+
+func (c *Client) clearSession(d *Decision) {
+	d.setCookie(c.sessionCookie("", -1))
+}
+
+func bearerToken(r *Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", false
+	}
+	return strings.TrimSpace(h[7:]), true
+}
+
+// bearerErrorDescription is a short, quote-free reason for WWW-Authenticate.
+func bearerErrorDescription(err error) string {
+	var te *token.Error
+	if errors.As(err, &te) {
+		return strings.ReplaceAll(string(te.Code), `"`, "")
+	}
+	return "invalid token"
+}
+
+func clientIP(r *Request) string {
+	if r.RemoteAddr == "" {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,258 @@
+package authkit
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/authkit-go/authkit/core/jwks"
+	"github.com/authkit-go/authkit/core/seal"
+	"github.com/authkit-go/authkit/core/workos"
+)
+
+// Defaults.
+const (
+	DefaultCookieName     = "wos-session"
+	DefaultCookieMaxAge   = 400 * 24 * time.Hour
+	DefaultRefreshBuffer  = 60 * time.Second
+	DefaultVerifierPrefix = "wos-auth-verifier"
+	// NoRefreshBuffer disables proactive refresh: a session is refreshed
+	// only once its access token has expired.
+	NoRefreshBuffer time.Duration = -1
+	maxCookieSize                 = 4096
+)
+
+// Config configures a Client. Zero fields are filled from the environment
+// (the WORKOS_* variables named on each field), then from defaults: a value
+// set in code always wins over the environment.
+type Config struct {
+	// ClientID is the WorkOS client ID (WORKOS_CLIENT_ID). Required.
+	ClientID string
+	// APIKey is the WorkOS API key (WORKOS_API_KEY). Required.
+	APIKey string
+	// RedirectURI is the absolute URL of the callback route
+	// (WORKOS_REDIRECT_URI). Required.
+	RedirectURI string
+	// CookiePassword seals the session cookie (WORKOS_COOKIE_PASSWORD), at
+	// least 32 characters. The variable may also hold a JSON object of
+	// id -> password for rotation: {"2":"new...","1":"old..."}.
+	CookiePassword string
+	// CookiePasswords is the rotation set in code; it wins over
+	// CookiePassword. Seals use the highest id, any id opens.
+	CookiePasswords seal.Passwords
+	// CookieName is the session cookie's name (WORKOS_COOKIE_NAME,
+	// default wos-session).
+	CookieName string
+	// CookieMaxAge is the session cookie's lifetime (WORKOS_COOKIE_MAX_AGE in
+	// seconds; default 400 days).
+	CookieMaxAge time.Duration
+	// CookieDomain is the cookie's Domain attribute (WORKOS_COOKIE_DOMAIN).
+	CookieDomain string
+	// CookieSameSite is lax (default), strict or none
+	// (WORKOS_COOKIE_SAMESITE or WORKOS_COOKIE_SAME_SITE).
+	CookieSameSite http.SameSite
+	// APIBaseURL is the WorkOS API base, default from WORKOS_API_HOSTNAME,
+	// WORKOS_API_HTTPS and WORKOS_API_PORT, else https://api.workos.com.
+	APIBaseURL string
+
+	// RefreshBuffer refreshes a session this long before its access token
+	// expires (default 60s); NoRefreshBuffer refreshes only after expiry.
+	RefreshBuffer time.Duration
+	// Leeway is the clock skew allowed on exp/nbf (default: the token
+	// package's).
+	Leeway time.Duration
+	// Issuers overrides the accepted token issuers (custom auth domains).
+	Issuers []string
+	// Algorithms overrides the accepted signing algorithms (default RS256).
+	Algorithms []string
+	// JWKSCache is the key cache; default the process-wide jwks.Shared().
+	JWKSCache *jwks.Cache
+	// HTTPClient is used for WorkOS API calls.
+	HTTPClient *http.Client
+	// DisableBearer stops the middleware from accepting
+	// Authorization: Bearer tokens.
+	DisableBearer bool
+	// AllowGETSignOut accepts sign-out by GET too (not recommended: a link
+	// or image on any page could sign users out).
+	AllowGETSignOut bool
+	// SignOutReturnTo is where WorkOS sends the browser after sign-out
+	// (default: the origin of RedirectURI).
+	SignOutReturnTo string
+	// IsAPIRequest decides whether an unauthenticated request gets 401
+	// (true) or a redirect to sign-in (false). Default: Accept prefers
+	// JSON, or the request is a fetch/XHR, or it carries Authorization.
+	IsAPIRequest func(*Request) bool
+	// OnRefresh is called after a session was refreshed.
+	OnRefresh func(RefreshEvent)
+	// OnRefreshError is called when a refresh failed.
+	OnRefreshError func(RefreshEvent)
+	// OnSignIn is called after a successful callback.
+	OnSignIn func(CallbackResult)
+	// Logger receives warnings (default slog.Default()); it never sees
+	// tokens, codes, cookies or passwords.
+	Logger *slog.Logger
+	// Clock returns the current time (tests).
+	Clock func() time.Time
+	// Getenv reads the environment (default os.Getenv; tests).
+	Getenv func(string) string
+}
+
+// RefreshEvent describes a refresh, for Config.OnRefresh and OnRefreshError.
+type RefreshEvent struct {
+	UserID         string
+	SessionID      string
+	OrganizationID string
+	// Err is the failure (OnRefreshError only).
+	Err error
+	// Transient reports whether Err is expected to pass (the cookie is kept).
+	Transient bool
+}
+
+func configErr(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, args...)...)
+}
+
+// resolve fills zero fields from the environment and defaults and validates.
+func (c Config) resolve() (Config, error) {
+	getenv := c.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	str := func(field *string, vars ...string) {
+		for _, v := range vars {
+			if *field == "" {
+				*field = strings.TrimSpace(getenv(v))
+			}
+		}
+	}
+	str(&c.ClientID, "WORKOS_CLIENT_ID")
+	str(&c.APIKey, "WORKOS_API_KEY")
+	str(&c.RedirectURI, "WORKOS_REDIRECT_URI")
+	str(&c.CookieName, "WORKOS_COOKIE_NAME")
+	str(&c.CookieDomain, "WORKOS_COOKIE_DOMAIN")
+
+	if c.ClientID == "" {
+		return c, configErr("WORKOS_CLIENT_ID is required: set it (or Config.ClientID) to the client ID from the WorkOS dashboard")
+	}
+	if c.APIKey == "" {
+		return c, configErr("WORKOS_API_KEY is required: set it (or Config.APIKey) to an API key from the WorkOS dashboard")
+	}
+	if c.RedirectURI == "" {
+		return c, configErr("WORKOS_REDIRECT_URI is required: set it (or Config.RedirectURI) to your callback URL, e.g. http://localhost:8080/callback")
+	}
+	if u, err := url.Parse(c.RedirectURI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, configErr("WORKOS_REDIRECT_URI must be an absolute http(s) URL, e.g. https://app.example.com/callback")
+	}
+
+	if len(c.CookiePasswords) == 0 {
+		pw := c.CookiePassword
+		if pw == "" {
+			pw = getenv("WORKOS_COOKIE_PASSWORD")
+		}
+		if pw == "" {
+			return c, configErr("WORKOS_COOKIE_PASSWORD is required: set it to at least 32 random characters, e.g. the output of: openssl rand -base64 32")
+		}
+		if strings.HasPrefix(strings.TrimSpace(pw), "{") {
+			var m map[string]string
+			if err := json.Unmarshal([]byte(pw), &m); err != nil {
+				return c, configErr("WORKOS_COOKIE_PASSWORD looks like a JSON rotation set but does not parse: use {\"2\":\"new password\",\"1\":\"old password\"}")
+			}
+			c.CookiePasswords = m
+		} else {
+			c.CookiePasswords = seal.Single(pw)
+		}
+	}
+	if err := c.CookiePasswords.Validate("WORKOS_COOKIE_PASSWORD"); err != nil {
+		return c, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+
+	if c.CookieName == "" {
+		c.CookieName = DefaultCookieName
+	}
+	if !validCookieName(c.CookieName) {
+		return c, configErr("WORKOS_COOKIE_NAME %q is not a valid cookie name: use letters, digits, '-' or '_'", c.CookieName)
+	}
+	if c.CookieMaxAge == 0 {
+		if v := strings.TrimSpace(getenv("WORKOS_COOKIE_MAX_AGE")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return c, configErr("WORKOS_COOKIE_MAX_AGE must be a positive number of seconds, e.g. 34560000 (400 days)")
+			}
+			c.CookieMaxAge = time.Duration(n) * time.Second
+		} else {
+			c.CookieMaxAge = DefaultCookieMaxAge
+		}
+	}
+	if c.CookieMaxAge < time.Second {
+		return c, configErr("CookieMaxAge must be at least one second")
+	}
+	if c.CookieSameSite == 0 {
+		v := getenv("WORKOS_COOKIE_SAMESITE")
+		if v == "" {
+			v = getenv("WORKOS_COOKIE_SAME_SITE")
+		}
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "", "lax":
+			c.CookieSameSite = http.SameSiteLaxMode
+		case "strict":
+			c.CookieSameSite = http.SameSiteStrictMode
+		case "none":
+			c.CookieSameSite = http.SameSiteNoneMode
+		default:
+			return c, configErr("WORKOS_COOKIE_SAMESITE must be lax, strict or none (got %q)", v)
+		}
+	}
+
+	if c.APIBaseURL == "" {
+		base, err := workos.BaseURLFromEnv(getenv)
+		if err != nil {
+			return c, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		c.APIBaseURL = base
+	}
+	c.APIBaseURL = strings.TrimRight(c.APIBaseURL, "/")
+
+	switch {
+	case c.RefreshBuffer == 0:
+		c.RefreshBuffer = DefaultRefreshBuffer
+	case c.RefreshBuffer < 0:
+		c.RefreshBuffer = 0
+	}
+	if c.SignOutReturnTo == "" {
+		u, _ := url.Parse(c.RedirectURI)
+		c.SignOutReturnTo = u.Scheme + "://" + u.Host + "/"
+	}
+	if c.JWKSCache == nil {
+		c.JWKSCache = jwks.Shared()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.IsAPIRequest == nil {
+		c.IsAPIRequest = DefaultIsAPIRequest
+	}
+	return c, nil
+}
+
+func validCookieName(s string) bool {
+	for _, r := range s {
+		if !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// secure reports whether cookies get the Secure attribute.
+func (c *Config) secure() bool {
+	return strings.HasPrefix(c.RedirectURI, "https://") || c.CookieSameSite == http.SameSiteNoneMode
+}

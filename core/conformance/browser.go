@@ -1,0 +1,197 @@
+package conformance
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	authkit "github.com/authkit-go/authkit/core"
+	"github.com/authkit-go/authkit/core/authkittest"
+)
+
+// appBase is the origin the suite's apps pretend to live at.
+const appBase = "http://app.test"
+
+// clock is a settable clock shared by the emulator and the client, so a
+// test can expire tokens without sleeping.
+type clock struct{ offset atomic.Int64 }
+
+func (c *clock) Now() time.Time            { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
+
+// env is one test's world: an emulator, a client and an app.
+type env struct {
+	t     *testing.T
+	h     Harness
+	clock *clock
+	emu   *authkittest.Emulator
+	c     *authkit.Client
+	app   Server
+}
+
+func newEnv(t *testing.T, h Harness, emuOpts ...authkittest.Option) *env {
+	t.Helper()
+	e := &env{t: t, h: h, clock: &clock{}}
+	emuOpts = append([]authkittest.Option{authkittest.WithClock(e.clock.Now), authkittest.WithAutoApprove(authkittest.AdminEmail)}, emuOpts...)
+	e.emu = authkittest.NewServer(t, emuOpts...)
+	e.c = e.newClient(nil)
+	e.app = h.New(t, e.c)
+	return e
+}
+
+// newClient builds a client for the env's emulator (the process-wide JWKS
+// cache: each emulator has its own URL, so counts are per test).
+func (e *env) newClient(mod func(*authkit.Config)) *authkit.Client {
+	e.t.Helper()
+	cfg := authkit.Config{
+		ClientID: e.emu.ClientID(), APIKey: e.emu.APIKey(), APIBaseURL: e.emu.URL(),
+		RedirectURI:    appBase + PathCallback,
+		CookiePassword: "conformance-cookie-password-0123456789",
+		Clock:          e.clock.Now,
+		Getenv:         func(string) string { return "" },
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	c, err := authkit.New(cfg)
+	require.NoError(e.t, err)
+	return c
+}
+
+// browser is a cookie-keeping client that sends app requests through the
+// harness and emulator requests over real HTTP, following redirects by
+// hand so each hop can be inspected.
+type browser struct {
+	e   *env
+	jar *cookiejar.Jar
+	app Server
+}
+
+func (e *env) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{e: e, jar: jar, app: e.app}
+}
+
+var appURL, _ = url.Parse(appBase + "/")
+
+// do sends one request (no redirect following). Relative URLs go to the app.
+func (b *browser) do(method, target string, body url.Values, header http.Header) *http.Response {
+	b.e.t.Helper()
+	u, err := appURL.Parse(target)
+	require.NoError(b.e.t, err)
+	var rdr io.Reader
+	if body != nil {
+		rdr = strings.NewReader(body.Encode())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	b.e.t.Cleanup(cancel)
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rdr)
+	require.NoError(b.e.t, err)
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	var resp *http.Response
+	if u.Host == appURL.Host {
+		for _, ck := range b.jar.Cookies(u) {
+			req.AddCookie(ck)
+		}
+		resp, err = b.app(req)
+	} else {
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err = client.Do(req)
+	}
+	require.NoError(b.e.t, err)
+	if u.Host == appURL.Host {
+		b.jar.SetCookies(u, resp.Cookies())
+	}
+	return resp
+}
+
+func (b *browser) get(target string) *http.Response { return b.do(http.MethodGet, target, nil, nil) }
+
+// follow sends a GET and follows redirects (at most 10), returning every
+// response in order.
+func (b *browser) follow(target string) []*http.Response {
+	b.e.t.Helper()
+	var hops []*http.Response
+	for range 10 {
+		resp := b.get(target)
+		drain(resp)
+		hops = append(hops, resp)
+		if resp.StatusCode < 300 || resp.StatusCode >= 400 {
+			return hops
+		}
+		cur, err := appURL.Parse(target)
+		require.NoError(b.e.t, err)
+		loc, err := cur.Parse(resp.Header.Get("Location"))
+		require.NoError(b.e.t, err)
+		target = loc.String()
+	}
+	b.e.t.Fatalf("too many redirects from %s", target)
+	return nil
+}
+
+// session returns the browser's session cookie value.
+func (b *browser) session() string {
+	for _, c := range b.jar.Cookies(appURL) {
+		if c.Name == authkit.DefaultCookieName {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// setSession puts a raw session cookie value in the jar.
+func (b *browser) setSession(v string) {
+	b.jar.SetCookies(appURL, []*http.Cookie{{Name: authkit.DefaultCookieName, Value: v, Path: "/"}})
+}
+
+// signIn runs the whole browser flow for email and returns the last hop.
+func (b *browser) signIn(email string) *http.Response {
+	b.e.t.Helper()
+	b.e.emu.AutoApprove(email)
+	hops := b.follow(PathSignIn)
+	last := hops[len(hops)-1]
+	require.Equal(b.e.t, http.StatusOK, last.StatusCode, "sign-in flow should end on a page")
+	require.NotEmpty(b.e.t, b.session(), "sign-in should set the session cookie")
+	return last
+}
+
+// report reads a route's JSON Report.
+func report(t *testing.T, resp *http.Response) Report {
+	t.Helper()
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var r Report
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&r))
+	require.Equal(t, r.Framework, r.Context, "the framework accessor and authkit.FromContext must see the same Auth")
+	return r
+}
+
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	_ = resp.Body.Close()
+}
+
+func jsonHeader() http.Header { return http.Header{"Accept": {"application/json"}} }
+
+func setCookie(resp *http.Response, name string) *http.Cookie {
+	for _, c := range resp.Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}

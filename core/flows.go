@@ -1,0 +1,427 @@
+package authkit
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/authkit-go/authkit/core/seal"
+	"github.com/authkit-go/authkit/core/token"
+	"github.com/authkit-go/authkit/core/workos"
+)
+
+const (
+	stateTTL = 10 * time.Minute
+	// maxFlows is how many sign-in flows (browser tabs) may be pending at
+	// once; older verifier cookies are evicted.
+	maxFlows = 3
+	// maxVerifierCookies bounds how many verifier cookies are examined.
+	maxVerifierCookies = 16
+)
+
+// Query and form parameter names the handlers read.
+const (
+	ParamReturnTo       = "return_to"
+	ParamOrganizationID = "organization_id"
+	ParamLoginHint      = "login_hint"
+)
+
+// SignInOptions customises a sign-in redirect.
+type SignInOptions struct {
+	// ReturnTo is the same-origin path to land on after sign-in; anything
+	// else is replaced by "/".
+	ReturnTo string
+	// ScreenHint is "sign-in" (default) or "sign-up".
+	ScreenHint     string
+	OrganizationID string
+	LoginHint      string
+	DomainHint     string
+	Prompt         string
+	// State is opaque application state returned by Callback in
+	// CallbackResult (via Config.OnSignIn).
+	State string
+}
+
+// flowState is sealed into the state parameter and the verifier cookie.
+type flowState struct {
+	Nonce        string `json:"n"`
+	CodeVerifier string `json:"v"`
+	ReturnTo     string `json:"r"`
+	Custom       string `json:"s,omitempty"`
+	Expires      int64  `json:"e"`
+}
+
+// SignIn answers with a redirect to the WorkOS authorization URL, with
+// PKCE and a sealed state that is also set in a short-lived verifier cookie.
+func (c *Client) SignIn(ctx context.Context, r *Request, o SignInOptions) Decision {
+	var d Decision
+	verifier := randomString(32)
+	challenge := sha256.Sum256([]byte(verifier))
+	st := flowState{
+		Nonce:        randomString(16),
+		CodeVerifier: verifier,
+		ReturnTo:     SafeReturnPath(o.ReturnTo, "/"),
+		Custom:       o.State,
+		Expires:      c.cfg.Clock().Add(stateTTL).UnixMilli(),
+	}
+	state, err := seal.SealJSON(st, c.cfg.CookiePasswords, seal.WithTTL(stateTTL), seal.WithClock(c.cfg.Clock))
+	if err != nil {
+		d.Err = fmt.Errorf("authkit: sealing sign-in state: %w", err)
+		d.respond(http.StatusInternalServerError, "text/plain; charset=utf-8", "Sign-in is unavailable.\n")
+		return d
+	}
+	authURL, err := c.workos.AuthorizationURL(workos.AuthorizationURLParams{
+		RedirectURI:    c.cfg.RedirectURI,
+		State:          state,
+		ScreenHint:     o.ScreenHint,
+		OrganizationID: o.OrganizationID,
+		LoginHint:      o.LoginHint,
+		DomainHint:     o.DomainHint,
+		Prompt:         o.Prompt,
+		CodeChallenge:  base64.RawURLEncoding.EncodeToString(challenge[:]),
+	})
+	if err != nil {
+		d.Err = fmt.Errorf("authkit: building authorization URL: %w", err)
+		d.respond(http.StatusInternalServerError, "text/plain; charset=utf-8", "Sign-in is unavailable.\n")
+		return d
+	}
+	c.evictVerifiers(&d, r)
+	d.setCookie(c.verifierCookie(verifierName(state), state, int(stateTTL/time.Second)))
+	d.redirect(http.StatusFound, authURL)
+	return d
+}
+
+// HandleSignIn serves a sign-in route: it reads return_to, login_hint and
+// organization_id from the query.
+func (c *Client) HandleSignIn(ctx context.Context, r *Request) Decision {
+	return c.SignIn(ctx, r, SignInOptions{
+		ReturnTo: r.query(ParamReturnTo), LoginHint: r.query(ParamLoginHint), OrganizationID: r.query(ParamOrganizationID),
+	})
+}
+
+// HandleSignUp serves a sign-up route, like HandleSignIn with the sign-up
+// screen.
+func (c *Client) HandleSignUp(ctx context.Context, r *Request) Decision {
+	return c.SignIn(ctx, r, SignInOptions{
+		ReturnTo: r.query(ParamReturnTo), LoginHint: r.query(ParamLoginHint), OrganizationID: r.query(ParamOrganizationID),
+		ScreenHint: "sign-up",
+	})
+}
+
+// verifierName names a flow's verifier cookie after its state, so several
+// tabs can sign in at once without overwriting each other.
+func verifierName(state string) string {
+	h := sha256.Sum256([]byte(state))
+	return DefaultVerifierPrefix + "-" + hex.EncodeToString(h[:8])
+}
+
+func (c *Client) verifierCookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true,
+		Secure: c.cfg.secure(), SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// evictVerifiers clears expired, unreadable and surplus verifier cookies so
+// that abandoned sign-ins cannot pile up in the browser.
+func (c *Client) evictVerifiers(d *Decision, r *Request) {
+	type flow struct {
+		name    string
+		expires int64
+	}
+	var live []flow
+	names := r.cookiesWithPrefix(DefaultVerifierPrefix + "-")
+	keys := make([]string, 0, len(names))
+	for k := range names {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, name := range keys {
+		var st flowState
+		if i >= maxVerifierCookies || seal.UnsealJSON(names[name], c.cfg.CookiePasswords, &st, seal.WithClock(c.cfg.Clock)) != nil {
+			d.setCookie(c.verifierCookie(name, "", -1))
+			continue
+		}
+		live = append(live, flow{name, st.Expires})
+	}
+	slices.SortFunc(live, func(a, b flow) int { return int(b.expires - a.expires) })
+	for i, f := range live {
+		if i >= maxFlows-1 {
+			d.setCookie(c.verifierCookie(f.name, "", -1))
+		}
+	}
+}
+
+// CallbackResult describes a completed sign-in, for Config.OnSignIn.
+type CallbackResult struct {
+	Auth     *Auth
+	ReturnTo string
+	// State is the application state passed in SignInOptions.State.
+	State string
+}
+
+// Callback completes sign-in: it checks the state against the verifier
+// cookie, exchanges the code with PKCE, sets the session cookie and
+// redirects to the remembered path. Failures answer 400 (or 502 when WorkOS
+// is unreachable) with a short message that reveals nothing internal.
+func (c *Client) Callback(ctx context.Context, r *Request) Decision {
+	var d Decision
+	fail := func(status int, err error) Decision {
+		d.Err = err
+		msg := "Sign-in could not be completed. Please go back and sign in again.\n"
+		if status == http.StatusBadGateway {
+			msg = "Sign-in is temporarily unavailable. Please try again in a moment.\n"
+		}
+		d.respond(status, "text/plain; charset=utf-8", msg)
+		return d
+	}
+	if e := r.query("error"); e != "" {
+		return fail(http.StatusBadRequest, fmt.Errorf("%w: %.100q", ErrAuthorizationDenied, e))
+	}
+	code, state := r.query("code"), r.query("state")
+	if code == "" || state == "" || len(state) > seal.MaxSealedLength {
+		return fail(http.StatusBadRequest, ErrMissingCallbackParams)
+	}
+	name := verifierName(state)
+	cookie, ok := r.cookie(name)
+	if !ok || cookie == "" {
+		return fail(http.StatusBadRequest, ErrMissingVerifier)
+	}
+	d.setCookie(c.verifierCookie(name, "", -1))
+	if subtle.ConstantTimeCompare([]byte(cookie), []byte(state)) != 1 {
+		return fail(http.StatusBadRequest, ErrStateMismatch)
+	}
+	var st flowState
+	if err := seal.UnsealJSON(state, c.cfg.CookiePasswords, &st, seal.WithClock(c.cfg.Clock)); err != nil {
+		return fail(http.StatusBadRequest, fmt.Errorf("%w: %w", ErrInvalidState, err))
+	}
+	if st.CodeVerifier == "" || c.cfg.Clock().UnixMilli() > st.Expires {
+		return fail(http.StatusBadRequest, ErrInvalidState)
+	}
+	resp, err := c.workos.AuthenticateWithCode(ctx, workos.CodeParams{
+		Code: code, CodeVerifier: st.CodeVerifier, IPAddress: clientIP(r), UserAgent: r.Header.Get("User-Agent"),
+	})
+	if err != nil {
+		err = c.upstreamErr(ErrCodeExchange, err)
+		if errors.Is(err, ErrUpstream) {
+			return fail(http.StatusBadGateway, err)
+		}
+		return fail(http.StatusBadRequest, err)
+	}
+	res, err := c.newSession(ctx, resp)
+	if err != nil {
+		if errors.Is(err, ErrUpstream) {
+			return fail(http.StatusBadGateway, err)
+		}
+		return fail(http.StatusBadRequest, fmt.Errorf("%w: %w", ErrCodeExchange, err))
+	}
+	c.setSession(&d, res.sealed)
+	d.Auth = res.auth
+	returnTo := SafeReturnPath(st.ReturnTo, "/")
+	if c.cfg.OnSignIn != nil {
+		c.cfg.OnSignIn(CallbackResult{Auth: res.auth, ReturnTo: returnTo, State: st.Custom})
+	}
+	d.redirect(http.StatusFound, returnTo)
+	return d
+}
+
+// sameSiteOK refuses state-changing requests that the browser marks as
+// coming from another site.
+func sameSiteOK(r *Request) bool {
+	return r.Header.Get("Sec-Fetch-Site") != "cross-site"
+}
+
+// SignOut clears the session cookie and redirects to the WorkOS logout URL
+// for the session (which ends it at WorkOS and returns to
+// Config.SignOutReturnTo), or to "/" when there is no session. Only POST is
+// accepted unless Config.AllowGETSignOut is set.
+func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
+	var d Decision
+	if r.Method != http.MethodPost && !(c.cfg.AllowGETSignOut && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
+		d.Err = ErrMethodNotAllowed
+		d.header().Set("Allow", http.MethodPost)
+		d.respond(http.StatusMethodNotAllowed, "text/plain; charset=utf-8", "Sign out with a POST request.\n")
+		return d
+	}
+	if !sameSiteOK(r) {
+		d.Err = ErrCrossSite
+		d.respond(http.StatusForbidden, "text/plain; charset=utf-8", "Cross-site sign-out refused.\n")
+		return d
+	}
+	sid := ""
+	if sealed, ok := r.cookie(c.cfg.CookieName); ok && sealed != "" {
+		if s, err := c.openSession(sealed); err == nil {
+			claims, err := c.verifier.Verify(ctx, s.AccessToken)
+			if claims != nil && (err == nil || errors.Is(err, token.ErrExpired)) && claims.Subject == s.User.ID {
+				sid = claims.SessionID
+			}
+		}
+		c.clearSession(&d)
+	}
+	if sid == "" {
+		d.redirect(http.StatusSeeOther, "/")
+		return d
+	}
+	d.redirect(http.StatusSeeOther, c.workos.LogoutURL(sid, c.cfg.SignOutReturnTo))
+	return d
+}
+
+// SwitchOrganization refreshes the session into organizationID and
+// redirects to returnTo (a same-origin path, default "/"). When the
+// organization requires SSO or MFA enrollment it redirects to sign-in for
+// that organization instead.
+func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizationID, returnTo string) Decision {
+	var d Decision
+	api := c.cfg.IsAPIRequest(r)
+	fail := func(status int, err error, msg string) Decision {
+		d.Err = err
+		if api {
+			b, _ := json.Marshal(map[string]string{"error": msg})
+			d.respond(status, "application/json", string(b))
+		} else {
+			d.respond(status, "text/plain; charset=utf-8", msg+"\n")
+		}
+		return d
+	}
+	if r.Method != http.MethodPost {
+		d.header().Set("Allow", http.MethodPost)
+		return fail(http.StatusMethodNotAllowed, ErrMethodNotAllowed, "Switch organization with a POST request.")
+	}
+	if !sameSiteOK(r) {
+		return fail(http.StatusForbidden, ErrCrossSite, "Cross-site request refused.")
+	}
+	if organizationID == "" || len(organizationID) > 256 {
+		return fail(http.StatusBadRequest, fmt.Errorf("%w: organization_id is required", ErrOrganizationSwitch), "organization_id is required.")
+	}
+	sealed, _ := r.cookie(c.cfg.CookieName)
+	s, err := c.openSession(sealed)
+	if err != nil {
+		if sealed != "" {
+			c.clearSession(&d)
+		}
+		return c.unauthenticated(ctx, r, d, returnTo)
+	}
+	res, err := c.refresh(ctx, r, s, organizationID)
+	if err == nil {
+		c.setSession(&d, res.sealed)
+		d.Auth = res.auth
+		d.redirect(http.StatusSeeOther, SafeReturnPath(returnTo, "/"))
+		return d
+	}
+	var apiErr *workos.APIError
+	switch {
+	case errors.Is(err, ErrUpstream):
+		return fail(http.StatusBadGateway, err, "WorkOS is unavailable; please try again.")
+	case errors.As(err, &apiErr) && (apiErr.Code == workos.CodeSSORequired || apiErr.Code == workos.CodeMFAEnrollment):
+		sd := c.SignIn(ctx, r, SignInOptions{OrganizationID: organizationID, ReturnTo: returnTo})
+		sd.Err = fmt.Errorf("%w: %w", ErrOrganizationSwitch, err)
+		return sd
+	case workos.IsInvalidGrant(err):
+		c.clearSession(&d)
+		d.Err = err
+		return c.unauthenticated(ctx, r, d, returnTo)
+	default:
+		return fail(http.StatusForbidden, fmt.Errorf("%w: %w", ErrOrganizationSwitch, err), "You cannot switch to that organization.")
+	}
+}
+
+// Requirement is a condition a session must meet, checked by Require.
+type Requirement struct {
+	role, permission string
+}
+
+// RequireRole requires role (the session's role or one of its roles).
+func RequireRole(role string) Requirement { return Requirement{role: role} }
+
+// RequirePermission requires permission in the access token.
+func RequirePermission(permission string) Requirement { return Requirement{permission: permission} }
+
+func (q Requirement) met(a *Auth) bool {
+	return (q.role == "" || a.HasRole(q.role)) && (q.permission == "" || a.HasPermission(q.permission))
+}
+
+func (q Requirement) String() string {
+	if q.role != "" {
+		return "role " + q.role
+	}
+	return "permission " + q.permission
+}
+
+// Require guards a route: with no session it redirects browsers (GET/HEAD)
+// to sign-in, remembering the path and query, and answers API requests
+// (Config.IsAPIRequest) and other methods with 401 and WWW-Authenticate.
+// A session that misses a requirement gets 403. A nil-Status Decision
+// means go on.
+func (c *Client) Require(ctx context.Context, r *Request, auth *Auth, reqs ...Requirement) Decision {
+	var d Decision
+	if auth == nil {
+		return c.unauthenticated(ctx, r, d, "")
+	}
+	d.Auth = auth
+	for _, q := range reqs {
+		if !q.met(auth) {
+			d.Err = fmt.Errorf("%w: missing %s", ErrForbidden, q)
+			if c.cfg.IsAPIRequest(r) {
+				d.respond(http.StatusForbidden, "application/json", `{"error":"forbidden"}`)
+			} else {
+				d.respond(http.StatusForbidden, "text/plain; charset=utf-8", "You do not have access to this page.\n")
+			}
+			return d
+		}
+	}
+	return d
+}
+
+// unauthenticated answers a request that needs a session and has none,
+// keeping any cookies d already carries.
+func (c *Client) unauthenticated(ctx context.Context, r *Request, d Decision, returnTo string) Decision {
+	if d.Err == nil {
+		d.Err = ErrUnauthenticated
+	}
+	if !c.cfg.IsAPIRequest(r) && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		if returnTo == "" && r.URL != nil {
+			returnTo = r.URL.RequestURI()
+		}
+		sd := c.SignIn(ctx, r, SignInOptions{ReturnTo: returnTo})
+		for _, ck := range d.Cookies {
+			sd.setCookie(ck)
+		}
+		sd.Err = d.Err
+		return sd
+	}
+	d.header().Set("WWW-Authenticate", `Bearer realm="authkit"`)
+	d.respond(http.StatusUnauthorized, "application/json", `{"error":"unauthorized"}`)
+	return d
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// PathMatches reports whether path matches one of patterns: exact, or a
+// prefix when the pattern ends in "/*" ("/public/*" matches "/public/a").
+func PathMatches(path string, patterns ...string) bool {
+	for _, p := range patterns {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok {
+			if strings.HasPrefix(path, prefix) {
+				return true
+			}
+		} else if path == p {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,159 @@
+package authkit
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Request is what an adapter reads from the framework's request: nothing
+// framework-specific, and nothing the core keeps after the call returns.
+type Request struct {
+	Method string
+	// URL holds at least the path and query of the request.
+	URL *url.URL
+	// Header carries the request headers; the core reads Cookie, Accept,
+	// Authorization, User-Agent, Sec-Fetch-Site, Sec-Fetch-Mode,
+	// X-Requested-With and X-Forwarded-For.
+	Header http.Header
+	// RemoteAddr is the client address, passed to WorkOS for its logs.
+	RemoteAddr string
+}
+
+// FromHTTPRequest reads a Request from a net/http request (also what Gin and
+// Echo hold). It does not read the body.
+func FromHTTPRequest(r *http.Request) *Request {
+	return &Request{Method: r.Method, URL: r.URL, Header: r.Header, RemoteAddr: r.RemoteAddr}
+}
+
+func (r *Request) cookie(name string) (string, bool) {
+	for _, line := range r.Header.Values("Cookie") {
+		for part := range strings.SplitSeq(line, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if ok && k == name {
+				return strings.Trim(v, `"`), true
+			}
+		}
+	}
+	return "", false
+}
+
+// cookiesWithPrefix returns the names of the request's cookies that start
+// with prefix.
+func (r *Request) cookiesWithPrefix(prefix string) map[string]string {
+	out := map[string]string{}
+	for _, line := range r.Header.Values("Cookie") {
+		for part := range strings.SplitSeq(line, ";") {
+			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+			if ok && strings.HasPrefix(k, prefix) {
+				out[k] = v
+			}
+		}
+	}
+	return out
+}
+
+func (r *Request) query(name string) string {
+	if r.URL == nil {
+		return ""
+	}
+	return r.URL.Query().Get(name)
+}
+
+// DefaultIsAPIRequest answers true for requests that want JSON rather than
+// a page: Accept lists application/json before (or without) text/html, the
+// request is an XMLHttpRequest, or it carries an Authorization header.
+func DefaultIsAPIRequest(r *Request) bool {
+	if r.Header.Get("Authorization") != "" || strings.EqualFold(r.Header.Get("X-Requested-With"), "XMLHttpRequest") {
+		return true
+	}
+	accept := strings.ToLower(r.Header.Get("Accept"))
+	j := strings.Index(accept, "application/json")
+	if j < 0 {
+		return false
+	}
+	h := strings.Index(accept, "text/html")
+	return h < 0 || j < h
+}
+
+// Decision is the core's answer to a request: what the adapter writes.
+type Decision struct {
+	// Auth is the request's identity, or nil when signed out.
+	Auth *Auth
+	// Header holds headers to add to the response, Set-Cookie included
+	// (Cookies lists the same cookies, for inspection).
+	Header http.Header
+	// Cookies are the cookies being set or cleared (MaxAge < 0).
+	Cookies []*http.Cookie
+	// Status is 0 to go on to the next handler; otherwise the adapter
+	// answers with Status, Header and Body (a redirect carries Location).
+	Status int
+	// Body is the response body when Status is set, of ContentType.
+	Body        []byte
+	ContentType string
+	// Err says why the request was refused or signed out, for logs and
+	// custom error handlers; nil on success. Its text holds no secrets.
+	Err error
+	// Refreshed reports that Load refreshed the session for this request.
+	Refreshed bool
+}
+
+// Location is the redirect target of a 3xx decision.
+func (d *Decision) Location() string { return d.Header.Get("Location") }
+
+// Done reports whether the adapter should answer now instead of calling the
+// next handler.
+func (d *Decision) Done() bool { return d.Status != 0 }
+
+func (d *Decision) header() http.Header {
+	if d.Header == nil {
+		d.Header = http.Header{}
+	}
+	return d.Header
+}
+
+func (d *Decision) setCookie(c *http.Cookie) {
+	d.Cookies = append(d.Cookies, c)
+	h := d.header()
+	h.Add("Set-Cookie", c.String())
+	h.Set("Cache-Control", "no-store")
+	if !strings.Contains(strings.Join(h.Values("Vary"), ","), "Cookie") {
+		h.Add("Vary", "Cookie")
+	}
+}
+
+func (d *Decision) redirect(status int, location string) {
+	d.Status = status
+	d.header().Set("Location", location)
+}
+
+func (d *Decision) respond(status int, contentType, body string) {
+	d.Status = status
+	d.ContentType = contentType
+	d.Body = []byte(body)
+}
+
+// WriteHeaders adds the decision's headers (cookies included) to w.
+func (d *Decision) WriteHeaders(h http.Header) {
+	for k, vs := range d.Header {
+		for _, v := range vs {
+			h.Add(k, v)
+		}
+	}
+}
+
+// Write answers a net/http response with the decision: headers, and when
+// Done, the status and body. Adapters over net/http (Gin, Echo, chi) use it.
+func (d *Decision) Write(w http.ResponseWriter) {
+	d.WriteHeaders(w.Header())
+	if !d.Done() {
+		return
+	}
+	if d.ContentType != "" {
+		w.Header().Set("Content-Type", d.ContentType)
+	}
+	w.WriteHeader(d.Status)
+	if len(d.Body) > 0 {
+		_, _ = w.Write(d.Body)
+	}
+}
