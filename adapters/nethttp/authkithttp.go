@@ -34,7 +34,9 @@ func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, d *authkit.
 
 // WithPublicPaths lets RequireAuth through for these paths ("/health",
 // "/public/*").
-func WithPublicPaths(patterns ...string) Option { return authkit.WithPublicPaths[*http.Request](patterns...) }
+func WithPublicPaths(patterns ...string) Option {
+	return authkit.WithPublicPaths[*http.Request](patterns...)
+}
 
 // WithRole makes RequireAuth require role (403 otherwise).
 func WithRole(role string) Option {

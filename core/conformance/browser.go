@@ -25,7 +25,7 @@ const appBase = "http://app.test"
 // test can expire tokens without sleeping.
 type clock struct{ offset atomic.Int64 }
 
-func (c *clock) Now() time.Time            { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // env is one test's world: an emulator, a client and an app.
