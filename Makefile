@@ -45,4 +45,5 @@ fuzz: ## Fuzz the cookie unsealer for 30s.
 
 .PHONY: demo
 demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|nethttp, PORT=8080).
-	cd examples/$(FRAMEWORK) && PORT=$(PORT) go run .
+	@case "$(FRAMEWORK)" in gin|echo|fiber|nethttp) ;; *) echo "FRAMEWORK must be gin, echo, fiber or nethttp"; exit 2;; esac
+	cd examples && PORT=$(PORT) go run ./$(FRAMEWORK)
