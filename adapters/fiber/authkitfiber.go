@@ -1,0 +1,254 @@
+// Package authkitfiber is the authkit-go adapter for Fiber v2.
+//
+//	kit, err := authkit.New(authkit.Config{})      // WORKOS_* from the environment
+//	app.Use(authkitfiber.Middleware(kit))
+//	app.Get("/callback", authkitfiber.Callback(kit))
+//
+// Middleware loads the session on every request (refreshing it when due)
+// and stores the Auth both in c.Locals (read it with Auth(c)) and in the
+// user context (read it with authkit.FromContext(c.UserContext())).
+// RequireAuth guards routes. An Authorization: Bearer header, when present,
+// wins over the session cookie.
+//
+// Fiber reuses request buffers once a handler returns, so the adapter copies
+// every request value (method, URL, headers, form fields) it hands to the
+// core: the Auth it stores is safe to keep after the request.
+package authkitfiber
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	authkit "github.com/authkit-go/authkit/core"
+)
+
+// LocalsKey is the c.Locals key under which Middleware and RequireAuth store
+// the request's *authkit.Auth (nil when signed out).
+const LocalsKey = "authkit.auth"
+
+// Option configures Middleware and RequireAuth.
+type Option = authkit.AdapterOption[*fiber.Ctx]
+
+// WithSkipper skips requests for which skip returns true: no session is
+// loaded and nothing is written.
+func WithSkipper(skip func(*fiber.Ctx) bool) Option { return authkit.WithSkipper(skip) }
+
+// WithErrorHandler writes refused requests' responses (401, 403, invalid
+// bearer token, ...) instead of the default ones. The decision's headers,
+// cookies included, are already on the response. A non-nil error returned
+// by h is returned by the middleware, so it reaches Fiber's ErrorHandler.
+// Redirects to sign-in are not errors and are not passed to h.
+func WithErrorHandler(h func(c *fiber.Ctx, d *authkit.Decision) error) Option {
+	return authkit.WithErrorHandler(func(c *fiber.Ctx, d *authkit.Decision) {
+		if err := h(c, d); err != nil {
+			c.Locals(errorKey{}, err)
+		}
+	})
+}
+
+// WithPublicPaths lets RequireAuth through for these paths ("/health",
+// "/public/*"), matched against c.Path().
+func WithPublicPaths(patterns ...string) Option {
+	return authkit.WithPublicPaths[*fiber.Ctx](patterns...)
+}
+
+// WithRole makes RequireAuth require role (403 otherwise).
+func WithRole(role string) Option {
+	return authkit.WithRequirements[*fiber.Ctx](authkit.RequireRole(role))
+}
+
+// WithPermission makes RequireAuth require permission (403 otherwise).
+func WithPermission(permission string) Option {
+	return authkit.WithRequirements[*fiber.Ctx](authkit.RequirePermission(permission))
+}
+
+// WithOnRefresh is called on each request whose session was refreshed.
+func WithOnRefresh(f func(*fiber.Ctx, *authkit.Auth)) Option { return authkit.WithOnRefresh(f) }
+
+// WithOnRefreshError is called on each request whose session refresh failed.
+func WithOnRefreshError(f func(*fiber.Ctx, error)) Option { return authkit.WithOnRefreshError(f) }
+
+// Private c.Locals keys: the error returned by a custom error handler, and
+// the core Request built by Load (its presence means the session is loaded).
+type (
+	errorKey   struct{}
+	requestKey struct{}
+)
+
+// Auth returns the request's Auth, or nil when signed out.
+func Auth(c *fiber.Ctx) *authkit.Auth {
+	a, _ := c.Locals(LocalsKey).(*authkit.Auth)
+	return a
+}
+
+// AccessToken returns the request's verified access token, for calling
+// other APIs, or "" when signed out.
+func AccessToken(c *fiber.Ctx) string {
+	if a := Auth(c); a != nil {
+		return a.AccessToken
+	}
+	return ""
+}
+
+// Middleware loads the session of every request.
+func Middleware(kit *authkit.Client, opts ...Option) fiber.Handler {
+	cfg := authkit.NewAdapterConfig(opts)
+	return func(c *fiber.Ctx) error {
+		if cfg.Skip(c) {
+			return c.Next()
+		}
+		if done, err := load(kit, cfg, c); done {
+			return err
+		}
+		return c.Next()
+	}
+}
+
+// RequireAuth lets only signed-in requests through: browsers are redirected
+// to sign-in and API requests get 401, as the core decides. It loads the
+// session itself when Middleware has not run.
+func RequireAuth(kit *authkit.Client, opts ...Option) fiber.Handler {
+	cfg := authkit.NewAdapterConfig(opts)
+	return func(c *fiber.Ctx) error {
+		if cfg.Skip(c) || cfg.Public(c.Path()) {
+			return c.Next()
+		}
+		r, _ := c.Locals(requestKey{}).(*authkit.Request)
+		if r == nil {
+			if done, err := load(kit, cfg, c); done {
+				return err
+			}
+			r = c.Locals(requestKey{}).(*authkit.Request)
+		}
+		d := kit.Require(c.UserContext(), r, Auth(c), cfg.Requirements()...)
+		if done, err := write(cfg, c, &d); done {
+			return err
+		}
+		return c.Next()
+	}
+}
+
+// load runs the core's Load, stores the Auth and writes the decision; done
+// is true when the response is complete.
+func load(kit *authkit.Client, cfg *authkit.AdapterConfig[*fiber.Ctx], c *fiber.Ctx) (done bool, err error) {
+	r := request(c)
+	d := kit.Load(c.UserContext(), r)
+	c.Locals(LocalsKey, d.Auth)
+	c.SetUserContext(authkit.NewContext(c.UserContext(), d.Auth))
+	cfg.Loaded(c, &d)
+	if done, err := write(cfg, c, &d); done {
+		return true, err
+	}
+	c.Locals(requestKey{}, r)
+	return false, nil
+}
+
+// write writes a decision; done reports whether the response is complete.
+func write(cfg *authkit.AdapterConfig[*fiber.Ctx], c *fiber.Ctx, d *authkit.Decision) (done bool, err error) {
+	if cfg.CustomError(d) {
+		writeHeaders(c, d)
+		cfg.HandleError(c, d)
+		err, _ = c.Locals(errorKey{}).(error)
+		c.Locals(errorKey{}, nil)
+		return true, err
+	}
+	return send(c, d), nil
+}
+
+// writeHeaders adds the decision's headers, Set-Cookie lines included.
+func writeHeaders(c *fiber.Ctx, d *authkit.Decision) {
+	for k, vs := range d.Header {
+		for _, v := range vs {
+			c.Response().Header.Add(k, v)
+		}
+	}
+}
+
+// send writes the decision's headers and, when it is Done, its status and
+// body; it reports d.Done().
+func send(c *fiber.Ctx, d *authkit.Decision) bool {
+	writeHeaders(c, d)
+	if !d.Done() {
+		return false
+	}
+	if d.ContentType != "" {
+		c.Set(fiber.HeaderContentType, d.ContentType)
+	}
+	_ = c.Status(d.Status).Send(d.Body)
+	return true
+}
+
+// request copies what the core reads from the fasthttp request: nothing in
+// it aliases fasthttp's buffers.
+func request(c *fiber.Ctx) *authkit.Request {
+	h := make(http.Header)
+	c.Request().Header.VisitAll(func(k, v []byte) { h.Add(string(k), string(v)) })
+	uri := string(c.Request().RequestURI())
+	u, err := url.ParseRequestURI(uri)
+	if err != nil {
+		u = &url.URL{Path: string(c.Request().URI().Path())}
+	}
+	return &authkit.Request{Method: method(c.Method()), URL: u, Header: h, RemoteAddr: c.Context().RemoteAddr().String()}
+}
+
+// method returns a copy of m, without allocating for the standard methods.
+func method(m string) string {
+	for _, s := range [...]string{http.MethodGet, http.MethodPost, http.MethodHead, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		if m == s {
+			return s
+		}
+	}
+	return strings.Clone(m)
+}
+
+// handle serves one of the core's flows.
+func handle(kit *authkit.Client, f func(*authkit.Client, *fiber.Ctx, *authkit.Request) authkit.Decision) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		d := f(kit, c, request(c))
+		send(c, &d)
+		return nil
+	}
+}
+
+// SignIn redirects to WorkOS sign-in (query: return_to, login_hint,
+// organization_id).
+func SignIn(kit *authkit.Client) fiber.Handler {
+	return handle(kit, func(k *authkit.Client, c *fiber.Ctx, r *authkit.Request) authkit.Decision {
+		return k.HandleSignIn(c.UserContext(), r)
+	})
+}
+
+// SignUp redirects to WorkOS sign-up (same query as SignIn).
+func SignUp(kit *authkit.Client) fiber.Handler {
+	return handle(kit, func(k *authkit.Client, c *fiber.Ctx, r *authkit.Request) authkit.Decision {
+		return k.HandleSignUp(c.UserContext(), r)
+	})
+}
+
+// Callback completes sign-in; mount it at the path of WORKOS_REDIRECT_URI.
+func Callback(kit *authkit.Client) fiber.Handler {
+	return handle(kit, func(k *authkit.Client, c *fiber.Ctx, r *authkit.Request) authkit.Decision {
+		return k.Callback(c.UserContext(), r)
+	})
+}
+
+// SignOut ends the session (POST only by default; mount it for all methods
+// with app.All so other methods get 405).
+func SignOut(kit *authkit.Client) fiber.Handler {
+	return handle(kit, func(k *authkit.Client, c *fiber.Ctx, r *authkit.Request) authkit.Decision {
+		return k.SignOut(c.UserContext(), r)
+	})
+}
+
+// SwitchOrganization switches the session to the organization_id form
+// field (POST), then redirects to the return_to field.
+func SwitchOrganization(kit *authkit.Client) fiber.Handler {
+	return handle(kit, func(k *authkit.Client, c *fiber.Ctx, r *authkit.Request) authkit.Decision {
+		return k.SwitchOrganization(c.UserContext(), r,
+			strings.Clone(c.FormValue(authkit.ParamOrganizationID)), strings.Clone(c.FormValue(authkit.ParamReturnTo)))
+	})
+}

@@ -1,2 +1,0 @@
-// Package authkitfiber is the authkit-go adapter for fiber.
-package authkitfiber
