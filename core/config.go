@@ -26,6 +26,9 @@ const (
 	// only once its access token has expired.
 	NoRefreshBuffer time.Duration = -1
 	maxCookieSize                 = 4096
+	// maxCookieMaxAgeSeconds bounds WORKOS_COOKIE_MAX_AGE (about 100
+	// years; browsers cap cookie lifetimes at 400 days anyway).
+	maxCookieMaxAgeSeconds = 100 * 365 * 24 * 60 * 60
 )
 
 // Config configures a Client. Zero fields are filled from the environment
@@ -181,7 +184,8 @@ func (c Config) resolve() (Config, error) {
 	if c.CookieMaxAge == 0 {
 		if v := strings.TrimSpace(getenv("WORKOS_COOKIE_MAX_AGE")); v != "" {
 			n, err := strconv.Atoi(v)
-			if err != nil || n <= 0 {
+			// The upper bound keeps the duration from overflowing.
+			if err != nil || n <= 0 || n > maxCookieMaxAgeSeconds {
 				return c, configErr("WORKOS_COOKIE_MAX_AGE must be a positive number of seconds, e.g. 34560000 (400 days)")
 			}
 			c.CookieMaxAge = time.Duration(n) * time.Second
@@ -193,9 +197,11 @@ func (c Config) resolve() (Config, error) {
 		return c, configErr("CookieMaxAge must be at least one second")
 	}
 	if c.CookieSameSite == 0 {
-		v := getenv("WORKOS_COOKIE_SAMESITE")
-		if v == "" {
-			v = getenv("WORKOS_COOKIE_SAME_SITE")
+		name := "WORKOS_COOKIE_SAMESITE"
+		v := getenv(name)
+		if strings.TrimSpace(v) == "" {
+			name = "WORKOS_COOKIE_SAME_SITE"
+			v = getenv(name)
 		}
 		switch strings.ToLower(strings.TrimSpace(v)) {
 		case "", "lax":
@@ -205,7 +211,7 @@ func (c Config) resolve() (Config, error) {
 		case "none":
 			c.CookieSameSite = http.SameSiteNoneMode
 		default:
-			return c, configErr("WORKOS_COOKIE_SAMESITE must be lax, strict or none (got %q)", v)
+			return c, configErr("%s must be lax, strict or none (got %q)", name, v)
 		}
 	}
 
@@ -254,5 +260,8 @@ func validCookieName(s string) bool {
 
 // secure reports whether cookies get the Secure attribute.
 func (c *Config) secure() bool {
-	return strings.HasPrefix(c.RedirectURI, "https://") || c.CookieSameSite == http.SameSiteNoneMode
+	// Compare the scheme case-insensitively: resolve accepts
+	// "HTTPS://app.example.com/callback" (url.Parse lowercases the scheme),
+	// and such a site must still get Secure cookies.
+	return len(c.RedirectURI) >= 8 && strings.EqualFold(c.RedirectURI[:8], "https://") || c.CookieSameSite == http.SameSiteNoneMode
 }

@@ -310,7 +310,7 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 		if sealed != "" {
 			c.clearSession(&d)
 		}
-		return c.unauthenticated(ctx, r, d, returnTo)
+		return c.signInAgain(ctx, r, d, returnTo)
 	}
 	res, err := c.refresh(ctx, r, s, organizationID)
 	if err == nil {
@@ -330,7 +330,7 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 	case workos.IsInvalidGrant(err):
 		c.clearSession(&d)
 		d.Err = err
-		return c.unauthenticated(ctx, r, d, returnTo)
+		return c.signInAgain(ctx, r, d, returnTo)
 	default:
 		return fail(http.StatusForbidden, fmt.Errorf("%w: %w", ErrOrganizationSwitch, err), "You cannot switch to that organization.")
 	}
@@ -381,6 +381,30 @@ func (c *Client) Require(ctx context.Context, r *Request, auth *Auth, reqs ...Re
 		}
 	}
 	return d
+}
+
+// signInAgain answers a POST from a page (organization switch) whose
+// session is missing or was ended: browsers are sent to sign in again with
+// a 303 (a form submission must not get a bare 401 JSON body), API requests
+// get 401. d's cookies are kept.
+func (c *Client) signInAgain(ctx context.Context, r *Request, d Decision, returnTo string) Decision {
+	if c.cfg.IsAPIRequest(r) {
+		return c.unauthenticated(ctx, r, d, returnTo)
+	}
+	if d.Err == nil {
+		d.Err = ErrUnauthenticated
+	}
+	sd := c.SignIn(ctx, r, SignInOptions{ReturnTo: returnTo})
+	if sd.Status == http.StatusFound {
+		sd.Status = http.StatusSeeOther
+	}
+	for _, ck := range d.Cookies {
+		sd.setCookie(ck)
+	}
+	if sd.Err == nil {
+		sd.Err = d.Err
+	}
+	return sd
 }
 
 // unauthenticated answers a request that needs a session and has none,
