@@ -1,2 +1,0 @@
-// Package authkitgin is the authkit-go adapter for gin.
-package authkitgin
