@@ -1,0 +1,201 @@
+// Package demo is the plumbing the example apps share and that is not about
+// authkit: flags and environment, the listener, the start-up banner and a
+// clean shutdown. Each example's main.go keeps the authkit setup and the
+// framework wiring, which is the part worth copying.
+package demo
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	authkit "github.com/authkit-go/authkit/core"
+	"github.com/authkit-go/authkit/core/authkittest"
+)
+
+// Options are an example's run settings. The zero value is usable: address
+// :8080, the process environment, the real clock, output to stdout.
+type Options struct {
+	// Addr is the listen address (default ":8080").
+	Addr string
+	// Getenv reads the environment (default os.Getenv); passed on to
+	// authkit.Config.Getenv.
+	Getenv func(string) string
+	// Clock is the time source of the app and of its emulator (default
+	// time.Now). Tests pass a settable clock to expire tokens without
+	// waiting.
+	Clock func() time.Time
+	// EmulatorOptions are added to the built-in emulator's options (tests).
+	EmulatorOptions []authkittest.Option
+	// Out receives the start-up banner (default os.Stdout).
+	Out io.Writer
+}
+
+// FromFlags returns the options of a command-line run: --addr, else
+// :$PORT, else :8080.
+func FromFlags() Options {
+	def := ":8080"
+	if p := os.Getenv("PORT"); p != "" {
+		def = ":" + p
+	}
+	addr := flag.String("addr", def, "listen address (default from PORT, else :8080)")
+	flag.Parse()
+	return Options{Addr: *addr}
+}
+
+func (o Options) getenv(k string) string {
+	if o.Getenv != nil {
+		return o.Getenv(k)
+	}
+	return os.Getenv(k)
+}
+
+// DevMode reports whether NewDev will start the built-in emulator: no
+// WorkOS credentials are configured.
+func (o Options) DevMode() bool {
+	return strings.TrimSpace(o.getenv("WORKOS_CLIENT_ID")) == "" && strings.TrimSpace(o.getenv("WORKOS_API_KEY")) == ""
+}
+
+// Site is an example's listener and its public base URL.
+type Site struct {
+	opts Options
+	ln   net.Listener
+	// BaseURL is where a browser on this machine reaches the app, e.g.
+	// http://localhost:8080.
+	BaseURL string
+}
+
+// Listen opens the listener, so that the port (and so the redirect URI) is
+// known before the authkit client is built.
+func Listen(opts Options) (*Site, error) {
+	if opts.Addr == "" {
+		opts.Addr = ":8080"
+	}
+	if opts.Out == nil {
+		opts.Out = os.Stdout
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, err
+	}
+	host, port, _ := net.SplitHostPort(ln.Addr().String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() || ip.IsLoopback() {
+		host = "localhost"
+	}
+	return &Site{opts: opts, ln: ln, BaseURL: "http://" + net.JoinHostPort(host, port)}, nil
+}
+
+// Listener returns the site's listener, for frameworks that serve
+// themselves (Fiber).
+func (s *Site) Listener() net.Listener { return s.ln }
+
+// Close closes the listener (when run gives up before serving).
+func (s *Site) Close() { _ = s.ln.Close() }
+
+// RedirectURI is the redirect URI to put in authkit.Config: in dev mode,
+// unless WORKOS_REDIRECT_URI is set, BaseURL + "/callback"; otherwise ""
+// (WORKOS_REDIRECT_URI then applies).
+func (s *Site) RedirectURI() string {
+	if s.opts.DevMode() && s.opts.getenv("WORKOS_REDIRECT_URI") == "" {
+		return s.BaseURL + "/callback"
+	}
+	return ""
+}
+
+// Emulator returns the built-in emulator's options: opts, then the shared
+// clock and the test's extra options.
+func (s *Site) Emulator(opts ...authkittest.Option) []authkittest.Option {
+	if s.opts.Clock != nil {
+		opts = append(opts, authkittest.WithClock(s.opts.Clock))
+	}
+	return append(opts, s.opts.EmulatorOptions...)
+}
+
+// CallbackPath is the path of the client's redirect URI, where the
+// Callback handler is mounted.
+func CallbackPath(kit *authkit.Client) string {
+	u, err := url.Parse(kit.Config().RedirectURI)
+	if err != nil || u.Path == "" {
+		return "/callback"
+	}
+	return u.Path
+}
+
+// IsAPIRequest is the examples' authkit.Config.IsAPIRequest: everything
+// under /api/ answers 401 without a session (never a redirect to sign-in),
+// and so does any request authkit.DefaultIsAPIRequest recognises.
+func IsAPIRequest(r *authkit.Request) bool {
+	return strings.HasPrefix(r.URL.Path, "/api/") || authkit.DefaultIsAPIRequest(r)
+}
+
+// Serve serves h until ctx ends, then shuts down gracefully and closes the
+// emulator (if any). ready, when not nil, is called with BaseURL once the
+// app accepts connections.
+func (s *Site) Serve(ctx context.Context, h http.Handler, emu *authkittest.Emulator, ready func(baseURL string)) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	return s.ServeWith(ctx, func(ln net.Listener) error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}, srv.Shutdown, emu, ready)
+}
+
+// ServeWith is Serve for frameworks with their own server: serve runs until
+// shutdown is called (a nil error when that is why it returned).
+func (s *Site) ServeWith(ctx context.Context, serve func(net.Listener) error, shutdown func(context.Context) error,
+	emu *authkittest.Emulator, ready func(baseURL string)) error {
+	if emu != nil {
+		defer emu.Close()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- serve(s.ln) }()
+	s.banner(emu)
+	if ready != nil {
+		ready(s.BaseURL)
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := shutdown(sctx); err != nil {
+		return err
+	}
+	return <-errc
+}
+
+// banner prints the URL, the mode and, on the emulator, the seeded users.
+func (s *Site) banner(emu *authkittest.Emulator) {
+	out := s.opts.Out
+	fmt.Fprintf(out, "Listening on %s\n", s.BaseURL)
+	if emu == nil {
+		fmt.Fprintln(out, "Using the WorkOS environment of WORKOS_CLIENT_ID.")
+		return
+	}
+	fmt.Fprintf(out, "No WORKOS_CLIENT_ID/WORKOS_API_KEY: using the built-in WorkOS emulator at %s (set WORKOS_CLIENT_ID, WORKOS_API_KEY, WORKOS_REDIRECT_URI and WORKOS_COOKIE_PASSWORD to use a real WorkOS environment).\n", emu.URL())
+	fmt.Fprintln(out, "Seeded users (pick one on the sign-in page):")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	for _, u := range emu.Users() {
+		var orgs []string
+		for _, m := range u.Memberships {
+			orgs = append(orgs, m.OrganizationName+" ("+m.Role+")")
+		}
+		if len(orgs) == 0 {
+			orgs = []string{"no organization"}
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", u.Email, u.Name(), strings.Join(orgs, ", "))
+	}
+	_ = tw.Flush()
+}
