@@ -5,13 +5,16 @@ import (
 	"strings"
 )
 
+// maxReturnPath bounds a return path's length, before and after escaping.
+const maxReturnPath = 2048
+
 // SafeReturnPath returns p when it is a same-origin path ("/account?tab=1"),
 // else fallback. It refuses anything a browser could resolve to another
 // origin: "//host", "/\host", schemes ("https:", "javascript:"), control
 // characters (CR, LF, tab, which browsers strip), backslashes, and anything
 // that does not start with exactly one "/".
 func SafeReturnPath(p, fallback string) string {
-	if p == "" || len(p) > 2048 || p[0] != '/' {
+	if p == "" || len(p) > maxReturnPath || p[0] != '/' {
 		return fallback
 	}
 	if len(p) > 1 && (p[1] == '/' || p[1] == '\\') {
@@ -31,7 +34,13 @@ func SafeReturnPath(p, fallback string) string {
 	if strings.HasPrefix(u.Path, "//") || strings.HasPrefix(u.Path, "/\\") {
 		return fallback
 	}
-	return u.RequestURI() + fragment(u)
+	// Re-escaping can triple the length (raw non-ASCII bytes become %XX):
+	// bound the result too, so that it is itself accepted (idempotent).
+	out := u.RequestURI() + fragment(u)
+	if len(out) > maxReturnPath {
+		return fallback
+	}
+	return out
 }
 
 func fragment(u *url.URL) string {
