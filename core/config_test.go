@@ -1,0 +1,217 @@
+package authkit_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	authkit "github.com/authkit-go/authkit/core"
+	"github.com/authkit-go/authkit/core/authkittest"
+)
+
+const envPassword = "env-cookie-password-0123456789-abcdef"
+
+func baseEnv() map[string]string {
+	return map[string]string{
+		"WORKOS_CLIENT_ID":       "client_env",
+		"WORKOS_API_KEY":         "sk_test_env",
+		"WORKOS_REDIRECT_URI":    "https://app.example.com/callback",
+		"WORKOS_COOKIE_PASSWORD": envPassword,
+	}
+}
+
+func getenv(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestConfigFromEnv(t *testing.T) {
+	env := baseEnv()
+	env["WORKOS_COOKIE_NAME"] = "app-session"
+	env["WORKOS_COOKIE_MAX_AGE"] = "3600"
+	env["WORKOS_COOKIE_DOMAIN"] = "example.com"
+	env["WORKOS_COOKIE_SAMESITE"] = "strict"
+	env["WORKOS_API_HOSTNAME"] = "api.internal.example"
+	env["WORKOS_API_HTTPS"] = "false"
+	env["WORKOS_API_PORT"] = "8443"
+	c, err := authkit.New(authkit.Config{Getenv: getenv(env)})
+	require.NoError(t, err)
+	cfg := c.Config()
+	assert.Equal(t, "client_env", cfg.ClientID)
+	assert.Equal(t, "sk_test_env", cfg.APIKey)
+	assert.Equal(t, "https://app.example.com/callback", cfg.RedirectURI)
+	assert.Equal(t, "app-session", cfg.CookieName)
+	assert.Equal(t, time.Hour, cfg.CookieMaxAge)
+	assert.Equal(t, "example.com", cfg.CookieDomain)
+	assert.Equal(t, http.SameSiteStrictMode, cfg.CookieSameSite)
+	assert.Equal(t, "http://api.internal.example:8443", cfg.APIBaseURL)
+	assert.Equal(t, "http://api.internal.example:8443", c.WorkOS().BaseURL())
+	assert.Equal(t, "https://app.example.com/", cfg.SignOutReturnTo)
+	assert.Equal(t, authkit.DefaultRefreshBuffer, cfg.RefreshBuffer)
+	assert.Equal(t, envPassword, cfg.CookiePasswords["1"])
+
+	// The alternative spelling.
+	env2 := baseEnv()
+	env2["WORKOS_COOKIE_SAME_SITE"] = "none"
+	c, err = authkit.New(authkit.Config{Getenv: getenv(env2)})
+	require.NoError(t, err)
+	assert.Equal(t, http.SameSiteNoneMode, c.Config().CookieSameSite)
+
+	// Defaults.
+	c, err = authkit.New(authkit.Config{Getenv: getenv(baseEnv())})
+	require.NoError(t, err)
+	cfg = c.Config()
+	assert.Equal(t, authkit.DefaultCookieName, cfg.CookieName)
+	assert.Equal(t, authkit.DefaultCookieMaxAge, cfg.CookieMaxAge)
+	assert.Equal(t, http.SameSiteLaxMode, cfg.CookieSameSite)
+	assert.Equal(t, "https://api.workos.com", cfg.APIBaseURL)
+	assert.Empty(t, cfg.CookieDomain)
+}
+
+func TestConfigPasswordRotationFromEnv(t *testing.T) {
+	env := baseEnv()
+	env["WORKOS_COOKIE_PASSWORD"] = `{"2":"new-password-0123456789-0123456789","1":"old-password-0123456789-0123456789"}`
+	c, err := authkit.New(authkit.Config{Getenv: getenv(env)})
+	require.NoError(t, err)
+	assert.Len(t, c.Config().CookiePasswords, 2)
+	assert.Equal(t, "new-password-0123456789-0123456789", c.Config().CookiePasswords["2"])
+}
+
+func TestConfigCodeWinsOverEnv(t *testing.T) {
+	env := baseEnv()
+	env["WORKOS_COOKIE_NAME"] = "env-name"
+	env["WORKOS_COOKIE_MAX_AGE"] = "60"
+	env["WORKOS_COOKIE_DOMAIN"] = "env.example"
+	env["WORKOS_COOKIE_SAMESITE"] = "strict"
+	env["WORKOS_API_HOSTNAME"] = "env.example"
+	c, err := authkit.New(authkit.Config{
+		ClientID: "client_code", APIKey: "sk_code", RedirectURI: "http://localhost:8080/cb",
+		CookiePassword: "code-cookie-password-0123456789-abcdef",
+		CookieName:     "code-name", CookieMaxAge: 2 * time.Hour, CookieDomain: "code.example",
+		CookieSameSite: http.SameSiteNoneMode, APIBaseURL: "https://api.code.example/",
+		Getenv: getenv(env),
+	})
+	require.NoError(t, err)
+	cfg := c.Config()
+	assert.Equal(t, "client_code", cfg.ClientID)
+	assert.Equal(t, "sk_code", cfg.APIKey)
+	assert.Equal(t, "http://localhost:8080/cb", cfg.RedirectURI)
+	assert.Equal(t, "code-cookie-password-0123456789-abcdef", cfg.CookiePasswords["1"])
+	assert.Equal(t, "code-name", cfg.CookieName)
+	assert.Equal(t, 2*time.Hour, cfg.CookieMaxAge)
+	assert.Equal(t, "code.example", cfg.CookieDomain)
+	assert.Equal(t, http.SameSiteNoneMode, cfg.CookieSameSite)
+	assert.Equal(t, "https://api.code.example", cfg.APIBaseURL)
+}
+
+func TestConfigInvalid(t *testing.T) {
+	cases := []struct {
+		name    string
+		set     map[string]string
+		unset   string
+		mod     func(*authkit.Config)
+		mention string
+	}{
+		{name: "no client id", unset: "WORKOS_CLIENT_ID", mention: "WORKOS_CLIENT_ID"},
+		{name: "no api key", unset: "WORKOS_API_KEY", mention: "WORKOS_API_KEY"},
+		{name: "no redirect", unset: "WORKOS_REDIRECT_URI", mention: "WORKOS_REDIRECT_URI"},
+		{name: "relative redirect", set: map[string]string{"WORKOS_REDIRECT_URI": "/callback"}, mention: "WORKOS_REDIRECT_URI"},
+		{name: "ftp redirect", set: map[string]string{"WORKOS_REDIRECT_URI": "ftp://x/cb"}, mention: "WORKOS_REDIRECT_URI"},
+		{name: "no password", unset: "WORKOS_COOKIE_PASSWORD", mention: "WORKOS_COOKIE_PASSWORD"},
+		{name: "short password", set: map[string]string{"WORKOS_COOKIE_PASSWORD": "too-short"}, mention: "WORKOS_COOKIE_PASSWORD"},
+		{name: "short password in code", mod: func(c *authkit.Config) { c.CookiePassword = "short" }, mention: "WORKOS_COOKIE_PASSWORD"},
+		{name: "bad rotation JSON", set: map[string]string{"WORKOS_COOKIE_PASSWORD": `{"1":`}, mention: "WORKOS_COOKIE_PASSWORD"},
+		{name: "short rotation member", set: map[string]string{"WORKOS_COOKIE_PASSWORD": `{"2":"short","1":"old-password-0123456789-0123456789"}`}, mention: "WORKOS_COOKIE_PASSWORD"},
+		{name: "cookie name", set: map[string]string{"WORKOS_COOKIE_NAME": "bad name;"}, mention: "WORKOS_COOKIE_NAME"},
+		{name: "max age text", set: map[string]string{"WORKOS_COOKIE_MAX_AGE": "forever"}, mention: "WORKOS_COOKIE_MAX_AGE"},
+		{name: "max age zero", set: map[string]string{"WORKOS_COOKIE_MAX_AGE": "0"}, mention: "WORKOS_COOKIE_MAX_AGE"},
+		{name: "max age negative", set: map[string]string{"WORKOS_COOKIE_MAX_AGE": "-5"}, mention: "WORKOS_COOKIE_MAX_AGE"},
+		{name: "max age overflow", set: map[string]string{"WORKOS_COOKIE_MAX_AGE": "99999999999999"}, mention: "WORKOS_COOKIE_MAX_AGE"},
+		{name: "samesite", set: map[string]string{"WORKOS_COOKIE_SAMESITE": "sometimes"}, mention: "WORKOS_COOKIE_SAMESITE"},
+		{name: "same_site", set: map[string]string{"WORKOS_COOKIE_SAME_SITE": "sometimes"}, mention: "WORKOS_COOKIE_SAME_SITE"},
+		{name: "api hostname", set: map[string]string{"WORKOS_API_HOSTNAME": "https://api.workos.com"}, mention: "WORKOS_API_HOSTNAME"},
+		{name: "api https", set: map[string]string{"WORKOS_API_HTTPS": "maybe"}, mention: "WORKOS_API_HTTPS"},
+		{name: "api port", set: map[string]string{"WORKOS_API_PORT": "70000"}, mention: "WORKOS_API_PORT"},
+		{name: "api port text", set: map[string]string{"WORKOS_API_PORT": "http"}, mention: "WORKOS_API_PORT"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			env := baseEnv()
+			delete(env, tc.unset)
+			for k, v := range tc.set {
+				env[k] = v
+			}
+			cfg := authkit.Config{Getenv: getenv(env)}
+			if tc.mod != nil {
+				tc.mod(&cfg)
+			}
+			c, err := authkit.New(cfg)
+			require.Error(t, err)
+			require.Nil(t, c)
+			require.ErrorIs(t, err, authkit.ErrConfig)
+			require.Contains(t, err.Error(), tc.mention)
+			for _, v := range tc.set {
+				if len(v) >= 5 && tc.mention == "WORKOS_COOKIE_PASSWORD" {
+					require.NotContains(t, err.Error(), v, "the error must not echo the password")
+				}
+			}
+		})
+	}
+}
+
+func TestNewDev(t *testing.T) {
+	t.Run("no credentials starts the emulator", func(t *testing.T) {
+		clk := &testClock{}
+		c, emu, err := authkit.NewDev(authkit.Config{
+			RedirectURI: appOrigin + callbackPath,
+			Clock:       clk.Now,
+			Getenv:      func(string) string { return "" },
+		}, authkittest.WithAutoApprove(authkittest.PlainEmail), authkittest.WithClock(clk.Now))
+		require.NoError(t, err)
+		require.NotNil(t, emu)
+		t.Cleanup(func() { _ = emu.Close() })
+		require.Equal(t, emu.URL(), c.Config().APIBaseURL)
+		require.Equal(t, emu.ClientID(), c.Config().ClientID)
+		require.Len(t, c.Config().CookiePasswords, 1)
+
+		f := &fixture{t: t, clock: clk, emu: emu, c: c}
+		cookie, _ := f.signIn(authkittest.PlainEmail)
+		d := f.load(c, cookie)
+		require.NoError(t, d.Err)
+		require.NotNil(t, d.Auth)
+		require.Equal(t, authkittest.PlainUserID, d.Auth.User.ID)
+		// And refresh works end to end.
+		clk.Advance(time.Hour)
+		d = c.Load(context.Background(), newReq(http.MethodGet, "/", sessionCookie(cookie)))
+		require.True(t, d.Refreshed)
+	})
+	t.Run("credentials in env use WorkOS", func(t *testing.T) {
+		c, emu, err := authkit.NewDev(authkit.Config{Getenv: getenv(baseEnv())})
+		require.NoError(t, err)
+		require.Nil(t, emu)
+		require.Equal(t, "https://api.workos.com", c.Config().APIBaseURL)
+	})
+	t.Run("credentials in code use WorkOS", func(t *testing.T) {
+		env := baseEnv()
+		delete(env, "WORKOS_CLIENT_ID")
+		delete(env, "WORKOS_API_KEY")
+		c, emu, err := authkit.NewDev(authkit.Config{ClientID: "client_x", APIKey: "sk_x", Getenv: getenv(env)})
+		require.NoError(t, err)
+		require.Nil(t, emu)
+		require.Equal(t, "client_x", c.Config().ClientID)
+	})
+	t.Run("credentials but invalid config fails", func(t *testing.T) {
+		env := baseEnv()
+		delete(env, "WORKOS_COOKIE_PASSWORD")
+		_, emu, err := authkit.NewDev(authkit.Config{Getenv: getenv(env)})
+		require.ErrorIs(t, err, authkit.ErrConfig)
+		require.Nil(t, emu)
+	})
+	t.Run("no credentials but invalid config fails and stops the emulator", func(t *testing.T) {
+		_, emu, err := authkit.NewDev(authkit.Config{Getenv: func(string) string { return "" }})
+		require.ErrorIs(t, err, authkit.ErrConfig)
+		require.Contains(t, err.Error(), "WORKOS_REDIRECT_URI")
+		require.Nil(t, emu)
+	})
+}
