@@ -1,0 +1,202 @@
+// Package authkitecho is the authkit-go adapter for Echo (v4).
+//
+//	kit, err := authkit.New(authkit.Config{})            // WORKOS_* from the environment
+//	e.Use(authkitecho.Middleware(kit))
+//	e.GET("/callback", authkitecho.Callback(kit))
+//
+// Middleware loads the session on every request (refreshing it when due)
+// and stores the Auth both in the echo.Context (read it with Auth(c)) and in
+// the request's context.Context (authkit.FromContext(c.Request().Context())).
+// RequireAuth guards routes. An Authorization: Bearer header, when present,
+// wins over the session cookie.
+//
+// When the core answers a request itself (a redirect, 401, 403), the
+// response is written and the middleware returns nil: it never turns the
+// core's answer into an echo.HTTPError.
+package authkitecho
+
+import (
+	"context"
+
+	"github.com/labstack/echo/v4"
+
+	authkit "github.com/authkit-go/authkit/core"
+)
+
+// ContextKey is the echo.Context key under which Middleware stores the
+// request's *authkit.Auth (nil when signed out); prefer Auth(c).
+const ContextKey = "authkit.auth"
+
+const (
+	loadedKey = "authkit.loaded"
+	errorKey  = "authkit.error"
+)
+
+// Option configures Middleware and RequireAuth.
+type Option = authkit.AdapterOption[echo.Context]
+
+// WithSkipper skips requests for which skip returns true (an Echo
+// middleware.Skipper fits): no session is loaded and nothing is written.
+func WithSkipper(skip func(echo.Context) bool) Option { return authkit.WithSkipper(skip) }
+
+// WithErrorHandler writes refused requests' responses (401, 403, ...)
+// instead of the default ones. The decision's headers (cookies included) are
+// already set on c.Response(); an error h returns is returned by the
+// middleware, for Echo's HTTPErrorHandler.
+func WithErrorHandler(h func(echo.Context, *authkit.Decision) error) Option {
+	return authkit.WithErrorHandler(func(c echo.Context, d *authkit.Decision) {
+		if err := h(c, d); err != nil {
+			c.Set(errorKey, err)
+		}
+	})
+}
+
+// WithPublicPaths lets RequireAuth through for these paths ("/health",
+// "/public/*").
+func WithPublicPaths(patterns ...string) Option {
+	return authkit.WithPublicPaths[echo.Context](patterns...)
+}
+
+// WithRole makes RequireAuth require role (403 otherwise).
+func WithRole(role string) Option {
+	return authkit.WithRequirements[echo.Context](authkit.RequireRole(role))
+}
+
+// WithPermission makes RequireAuth require permission (403 otherwise).
+func WithPermission(permission string) Option {
+	return authkit.WithRequirements[echo.Context](authkit.RequirePermission(permission))
+}
+
+// WithOnRefresh is called on each request whose session was refreshed.
+func WithOnRefresh(f func(echo.Context, *authkit.Auth)) Option { return authkit.WithOnRefresh(f) }
+
+// WithOnRefreshError is called on each request whose session refresh failed.
+func WithOnRefreshError(f func(echo.Context, error)) Option { return authkit.WithOnRefreshError(f) }
+
+// Auth returns the request's Auth, or nil when signed out.
+func Auth(c echo.Context) *authkit.Auth {
+	a, _ := c.Get(ContextKey).(*authkit.Auth)
+	return a
+}
+
+// AccessToken returns the request's verified access token, for calling
+// other APIs, or "" when signed out.
+func AccessToken(c echo.Context) string {
+	if a := Auth(c); a != nil {
+		return a.AccessToken
+	}
+	return ""
+}
+
+// Middleware loads the session of every request.
+func Middleware(kit *authkit.Client, opts ...Option) echo.MiddlewareFunc {
+	cfg := authkit.NewAdapterConfig(opts)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if cfg.Skip(c) {
+				return next(c)
+			}
+			if done, err := load(kit, cfg, c); done {
+				return err
+			}
+			return next(c)
+		}
+	}
+}
+
+// load runs the core's Load, stores the Auth and writes the decision; done
+// is true when the response has been written.
+func load(kit *authkit.Client, cfg *authkit.AdapterConfig[echo.Context], c echo.Context) (done bool, err error) {
+	r := c.Request()
+	d := kit.Load(r.Context(), authkit.FromHTTPRequest(r))
+	c.Set(ContextKey, d.Auth)
+	c.SetRequest(r.WithContext(authkit.NewContext(r.Context(), d.Auth)))
+	cfg.Loaded(c, &d)
+	if done, err = write(cfg, c, &d); !done {
+		c.Set(loadedKey, true)
+	}
+	return done, err
+}
+
+// RequireAuth lets only signed-in requests through: browsers are redirected
+// to sign-in and API requests get 401, as the core decides. It loads the
+// session itself when Middleware has not run.
+func RequireAuth(kit *authkit.Client, opts ...Option) echo.MiddlewareFunc {
+	cfg := authkit.NewAdapterConfig(opts)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if cfg.Skip(c) || cfg.Public(c.Request().URL.Path) {
+				return next(c)
+			}
+			if c.Get(loadedKey) == nil {
+				if done, err := load(kit, cfg, c); done {
+					return err
+				}
+			}
+			d := kit.Require(c.Request().Context(), authkit.FromHTTPRequest(c.Request()), Auth(c), cfg.Requirements()...)
+			if done, err := write(cfg, c, &d); done {
+				return err
+			}
+			return next(c)
+		}
+	}
+}
+
+// write writes a decision; done reports whether the response is complete,
+// and err is the custom error handler's error, if any.
+func write(cfg *authkit.AdapterConfig[echo.Context], c echo.Context, d *authkit.Decision) (done bool, err error) {
+	if cfg.CustomError(d) {
+		d.WriteHeaders(c.Response().Header())
+		cfg.HandleError(c, d)
+		err, _ = c.Get(errorKey).(error)
+		return true, err
+	}
+	d.Write(c.Response())
+	return d.Done(), nil
+}
+
+func handle(f func(context.Context, *authkit.Request, echo.Context) authkit.Decision) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		d := f(c.Request().Context(), authkit.FromHTTPRequest(c.Request()), c)
+		d.Write(c.Response())
+		return nil
+	}
+}
+
+// SignIn redirects to WorkOS sign-in (query: return_to, login_hint,
+// organization_id).
+func SignIn(kit *authkit.Client) echo.HandlerFunc {
+	return handle(func(ctx context.Context, r *authkit.Request, _ echo.Context) authkit.Decision {
+		return kit.HandleSignIn(ctx, r)
+	})
+}
+
+// SignUp redirects to WorkOS sign-up.
+func SignUp(kit *authkit.Client) echo.HandlerFunc {
+	return handle(func(ctx context.Context, r *authkit.Request, _ echo.Context) authkit.Decision {
+		return kit.HandleSignUp(ctx, r)
+	})
+}
+
+// Callback completes sign-in; mount it at the path of WORKOS_REDIRECT_URI.
+func Callback(kit *authkit.Client) echo.HandlerFunc {
+	return handle(func(ctx context.Context, r *authkit.Request, _ echo.Context) authkit.Decision {
+		return kit.Callback(ctx, r)
+	})
+}
+
+// SignOut ends the session (POST only by default).
+func SignOut(kit *authkit.Client) echo.HandlerFunc {
+	return handle(func(ctx context.Context, r *authkit.Request, _ echo.Context) authkit.Decision {
+		return kit.SignOut(ctx, r)
+	})
+}
+
+// SwitchOrganization switches the session to the organization_id form
+// field (POST), then redirects to return_to (each read with c.FormValue:
+// form body first, then query).
+func SwitchOrganization(kit *authkit.Client) echo.HandlerFunc {
+	return handle(func(ctx context.Context, r *authkit.Request, c echo.Context) authkit.Decision {
+		return kit.SwitchOrganization(ctx, r, c.FormValue(authkit.ParamOrganizationID), c.FormValue(authkit.ParamReturnTo))
+	})
+}

@@ -1,2 +1,0 @@
-// Package authkitecho is the authkit-go adapter for echo.
-package authkitecho
