@@ -202,6 +202,9 @@ func (c *Client) refresh(ctx context.Context, r *Request, s *session, org string
 	if res := c.recent.get(key, c.cfg.Clock()); res != nil {
 		return res, nil
 	}
+	// The shared call can outlive this request: take copies of what it
+	// needs from the request now.
+	ip, ua := strings.Clone(clientIP(r)), strings.Clone(r.Header.Get("User-Agent"))
 	ch := c.refreshes.DoChan(key, func() (any, error) {
 		if res := c.recent.get(key, c.cfg.Clock()); res != nil {
 			return res, nil
@@ -211,8 +214,8 @@ func (c *Client) refresh(ctx context.Context, r *Request, s *session, org string
 		resp, err := c.workos.AuthenticateWithRefreshToken(rctx, workos.RefreshParams{
 			RefreshToken:   s.RefreshToken,
 			OrganizationID: org,
-			IPAddress:      clientIP(r),
-			UserAgent:      r.Header.Get("User-Agent"),
+			IPAddress:      ip,
+			UserAgent:      ua,
 		})
 		ev := RefreshEvent{UserID: s.User.ID, OrganizationID: org}
 		if err != nil {

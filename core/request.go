@@ -7,7 +7,9 @@ import (
 )
 
 // Request is what an adapter reads from the framework's request: nothing
-// framework-specific, and nothing the core keeps after the call returns.
+// framework-specific. The core may use its values after the call returns
+// (a shared refresh outlives the request that started it), so an adapter
+// whose framework reuses buffers (fasthttp) must pass copies it owns.
 type Request struct {
 	Method string
 	// URL holds at least the path and query of the request.
