@@ -46,4 +46,5 @@ fuzz: ## Fuzz the cookie unsealer for 30s.
 .PHONY: demo
 demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|nethttp, PORT=8080).
 	@case "$(FRAMEWORK)" in gin|echo|fiber|nethttp) ;; *) echo "FRAMEWORK must be gin, echo, fiber or nethttp"; exit 2;; esac
-	cd examples && PORT=$(PORT) go run ./$(FRAMEWORK)
+	@# go build + exec, not go run: go run exits 1 on Ctrl-C even when the app stops cleanly.
+	@bin="$${TMPDIR:-/tmp}/authkit-example-$(FRAMEWORK)" && cd examples && go build -o "$$bin" ./$(FRAMEWORK) && PORT=$(PORT) exec "$$bin"

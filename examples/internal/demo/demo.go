@@ -173,7 +173,11 @@ func (s *Site) ServeWith(ctx context.Context, serve func(net.Listener) error, sh
 	if err := shutdown(sctx); err != nil {
 		return err
 	}
-	return <-errc
+	if err := <-errc; err != nil {
+		return err
+	}
+	fmt.Fprintln(s.opts.Out, "Stopped.")
+	return nil
 }
 
 // banner prints the URL, the mode and, on the emulator, the seeded users.
