@@ -22,7 +22,7 @@ type User struct {
 	LastSignInAt      string            `json:"lastSignInAt,omitempty"`
 	ExternalID        string            `json:"externalId,omitempty"`
 	Locale            string            `json:"locale,omitempty"`
-	Metadata          map[string]string `json:"metadata,omitempty"`
+	Metadata          map[string]string `json:"metadata"`
 	CreatedAt         string            `json:"createdAt"`
 	UpdatedAt         string            `json:"updatedAt"`
 }

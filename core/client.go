@@ -293,10 +293,16 @@ func userFromWorkOS(u workos.User) User {
 	if obj == "" {
 		obj = "user"
 	}
+	// The Node libraries type user.metadata as a (non-null) record and
+	// write {} when empty; code reading user.metadata.x must not meet null.
+	md := u.Metadata
+	if md == nil {
+		md = map[string]string{}
+	}
 	return User{
 		Object: obj, ID: u.ID, Email: u.Email, EmailVerified: u.EmailVerified,
 		FirstName: u.FirstName, LastName: u.LastName, ProfilePictureURL: u.ProfilePictureURL,
-		LastSignInAt: u.LastSignInAt, ExternalID: u.ExternalID, Locale: u.Locale, Metadata: u.Metadata,
+		LastSignInAt: u.LastSignInAt, ExternalID: u.ExternalID, Locale: u.Locale, Metadata: md,
 		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
 	}
 }
