@@ -8,7 +8,7 @@ import "errors"
 // these as their own Option type; applications do not use it directly.
 type AdapterConfig[C any] struct {
 	skip           func(C) bool
-	errorHandler   func(C, *Decision)
+	errorHandler   func(C, *Decision) error
 	publicPaths    []string
 	requirements   []Requirement
 	onRefresh      func(C, *Auth)
@@ -39,7 +39,9 @@ func WithSkipper[C any](skip func(C) bool) AdapterOption[C] {
 // (401, 403, invalid bearer token, ...): h is called with the decision,
 // whose cookies and headers are already on the response, and must write the
 // response itself. Redirects to sign-in are not errors and are not passed.
-func WithErrorHandler[C any](h func(C, *Decision)) AdapterOption[C] {
+// The error h returns is returned by the adapter's middleware, for
+// frameworks whose handlers return errors (Echo, Fiber).
+func WithErrorHandler[C any](h func(C, *Decision) error) AdapterOption[C] {
 	return func(a *AdapterConfig[C]) { a.errorHandler = h }
 }
 
@@ -93,6 +95,6 @@ func (a *AdapterConfig[C]) CustomError(d *Decision) bool {
 	return a.errorHandler != nil && d.Done() && d.Err != nil && d.Location() == ""
 }
 
-// HandleError calls the custom error handler; the adapter has already
-// written the decision's headers (cookies included).
-func (a *AdapterConfig[C]) HandleError(c C, d *Decision) { a.errorHandler(c, d) }
+// HandleError calls the custom error handler and returns its error; the
+// adapter has already written the decision's headers (cookies included).
+func (a *AdapterConfig[C]) HandleError(c C, d *Decision) error { return a.errorHandler(c, d) }

@@ -27,10 +27,8 @@ import (
 // request's *authkit.Auth (nil when signed out); prefer Auth(c).
 const ContextKey = "authkit.auth"
 
-const (
-	loadedKey = "authkit.loaded"
-	errorKey  = "authkit.error"
-)
+// loadedKey marks a request whose session Middleware has loaded.
+const loadedKey = "authkit.loaded"
 
 // Option configures Middleware and RequireAuth.
 type Option = authkit.AdapterOption[echo.Context]
@@ -44,11 +42,7 @@ func WithSkipper(skip func(echo.Context) bool) Option { return authkit.WithSkipp
 // already set on c.Response(); an error h returns is returned by the
 // middleware, for Echo's HTTPErrorHandler.
 func WithErrorHandler(h func(echo.Context, *authkit.Decision) error) Option {
-	return authkit.WithErrorHandler(func(c echo.Context, d *authkit.Decision) {
-		if err := h(c, d); err != nil {
-			c.Set(errorKey, err)
-		}
-	})
+	return authkit.WithErrorHandler(h)
 }
 
 // WithPublicPaths lets RequireAuth through for these paths ("/health",
@@ -147,9 +141,7 @@ func RequireAuth(kit *authkit.Client, opts ...Option) echo.MiddlewareFunc {
 func write(cfg *authkit.AdapterConfig[echo.Context], c echo.Context, d *authkit.Decision) (done bool, err error) {
 	if cfg.CustomError(d) {
 		d.WriteHeaders(c.Response().Header())
-		cfg.HandleError(c, d)
-		err, _ = c.Get(errorKey).(error)
-		return true, err
+		return true, cfg.HandleError(c, d)
 	}
 	d.Write(c.Response())
 	return d.Done(), nil

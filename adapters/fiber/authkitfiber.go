@@ -42,11 +42,7 @@ func WithSkipper(skip func(*fiber.Ctx) bool) Option { return authkit.WithSkipper
 // by h is returned by the middleware, so it reaches Fiber's ErrorHandler.
 // Redirects to sign-in are not errors and are not passed to h.
 func WithErrorHandler(h func(c *fiber.Ctx, d *authkit.Decision) error) Option {
-	return authkit.WithErrorHandler(func(c *fiber.Ctx, d *authkit.Decision) {
-		if err := h(c, d); err != nil {
-			c.Locals(errorKey{}, err)
-		}
-	})
+	return authkit.WithErrorHandler(h)
 }
 
 // WithPublicPaths lets RequireAuth through for these paths ("/health",
@@ -71,12 +67,9 @@ func WithOnRefresh(f func(*fiber.Ctx, *authkit.Auth)) Option { return authkit.Wi
 // WithOnRefreshError is called on each request whose session refresh failed.
 func WithOnRefreshError(f func(*fiber.Ctx, error)) Option { return authkit.WithOnRefreshError(f) }
 
-// Private c.Locals keys: the error returned by a custom error handler, and
-// the core Request built by Load (its presence means the session is loaded).
-type (
-	errorKey   struct{}
-	requestKey struct{}
-)
+// requestKey is the private c.Locals key of the core Request built by Load
+// (its presence means the session is loaded).
+type requestKey struct{}
 
 // Auth returns the request's Auth, or nil when signed out.
 func Auth(c *fiber.Ctx) *authkit.Auth {
@@ -150,10 +143,7 @@ func load(kit *authkit.Client, cfg *authkit.AdapterConfig[*fiber.Ctx], c *fiber.
 func write(cfg *authkit.AdapterConfig[*fiber.Ctx], c *fiber.Ctx, d *authkit.Decision) (done bool, err error) {
 	if cfg.CustomError(d) {
 		writeHeaders(c, d)
-		cfg.HandleError(c, d)
-		err, _ = c.Locals(errorKey{}).(error)
-		c.Locals(errorKey{}, nil)
-		return true, err
+		return true, cfg.HandleError(c, d)
 	}
 	return send(c, d), nil
 }

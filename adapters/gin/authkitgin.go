@@ -36,7 +36,7 @@ func WithSkipper(skip func(*gin.Context) bool) Option { return authkit.WithSkipp
 // instead of the default ones. The decision's headers (cookies included) are
 // already set on c.Writer; the chain is aborted after h returns.
 func WithErrorHandler(h func(*gin.Context, *authkit.Decision)) Option {
-	return authkit.WithErrorHandler(h)
+	return authkit.WithErrorHandler(func(c *gin.Context, d *authkit.Decision) error { h(c, d); return nil })
 }
 
 // WithPublicPaths lets RequireAuth through for these paths ("/health",
@@ -124,7 +124,7 @@ func write(cfg *authkit.AdapterConfig[*gin.Context], c *gin.Context, d *authkit.
 	if cfg.CustomError(d) {
 		d.WriteHeaders(c.Writer.Header())
 		c.Abort()
-		cfg.HandleError(c, d)
+		_ = cfg.HandleError(c, d) // gin's handler returns nothing
 		return true
 	}
 	d.Write(c.Writer)

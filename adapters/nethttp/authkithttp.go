@@ -27,8 +27,9 @@ func WithSkipper(skip func(*http.Request) bool) Option { return authkit.WithSkip
 // WithErrorHandler writes refused requests' responses (401, 403, ...)
 // instead of the default ones.
 func WithErrorHandler(h func(w http.ResponseWriter, r *http.Request, d *authkit.Decision)) Option {
-	return authkit.WithErrorHandler(func(r *http.Request, d *authkit.Decision) {
+	return authkit.WithErrorHandler(func(r *http.Request, d *authkit.Decision) error {
 		h(r.Context().Value(writerKey{}).(http.ResponseWriter), r, d)
+		return nil
 	})
 }
 
@@ -128,7 +129,7 @@ func RequireAuth(kit *authkit.Client, opts ...Option) func(http.Handler) http.Ha
 func write(cfg *authkit.AdapterConfig[*http.Request], w http.ResponseWriter, r *http.Request, d *authkit.Decision) bool {
 	if cfg.CustomError(d) {
 		d.WriteHeaders(w.Header())
-		cfg.HandleError(r.WithContext(context.WithValue(r.Context(), writerKey{}, w)), d)
+		_ = cfg.HandleError(r.WithContext(context.WithValue(r.Context(), writerKey{}, w)), d) // never fails
 		return true
 	}
 	d.Write(w)
