@@ -634,7 +634,7 @@ type recorder struct {
 	body   strings.Builder
 }
 
-func newRecorder() *recorder                     { return &recorder{h: http.Header{}} }
+func newRecorder() *recorder                    { return &recorder{h: http.Header{}} }
 func (r *recorder) Header() http.Header         { return r.h }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *recorder) WriteHeader(s int)           { r.status = s }
