@@ -272,10 +272,15 @@ func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateRespon
 		s.Impersonator = &Impersonator{Email: resp.Impersonator.Email, Reason: resp.Impersonator.Reason}
 	}
 	claims, err := c.verifier.Verify(ctx, s.AccessToken)
+	if errors.Is(err, token.ErrJWKSUnavailable) || errors.Is(err, token.ErrUnknownKey) {
+		// The token is WorkOS's own answer to our authenticated call, and
+		// WorkOS has already spent the old refresh token: dropping it because
+		// the key set is unreachable, or does not show a just-rotated key yet,
+		// would sign the user out at the next refresh. Keep it, reading its
+		// claims unverified; later requests verify it once the keys are back.
+		claims, err = token.ParseUnverified(s.AccessToken)
+	}
 	if err != nil {
-		if errors.Is(err, token.ErrJWKSUnavailable) {
-			return nil, fmt.Errorf("%w: %w", ErrUpstream, err)
-		}
 		return nil, fmt.Errorf("%w: WorkOS returned a token that does not verify: %w", ErrInvalidSession, err)
 	}
 	if claims.Subject != s.User.ID || s.RefreshToken == "" {

@@ -1107,3 +1107,49 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	}
 }
+
+// ---------------------------------------------------------------- outages around refresh and sign-out
+
+// WorkOS rotates its signing key while the JWKS endpoint is down: the
+// refreshed token's key cannot be fetched, but WorkOS has already spent the
+// old refresh token, so the new session must be kept, not dropped.
+func TestRefreshKeptWhenNewKeyUnreachable(t *testing.T) {
+	f := newFixture(t, nil)
+	cookie, _ := f.signIn(authkittest.AdminEmail)
+	f.emu.RotateKeys()
+	f.emu.FailNext(authkittest.EndpointJWKS, 100, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	f.clock.Advance(authkittest.DefaultAccessTokenTTL + time.Minute)
+
+	d := f.load(f.c, cookie)
+	require.NoError(t, d.Err)
+	require.True(t, d.Refreshed)
+	require.NotNil(t, d.Auth, "the refreshed session is served")
+	ck := cookieIn(d, authkit.DefaultCookieName)
+	require.NotNil(t, ck)
+	require.NotEmpty(t, ck.Value, "and kept in the cookie")
+	require.Equal(t, 1, f.emu.Count(authkittest.EndpointRefresh))
+
+	// With the key set back, the new session verifies without refreshing.
+	f.emu.FailNext(authkittest.EndpointJWKS, 0, authkittest.Fault{})
+	f.clock.Advance(2 * time.Minute) // past the unknown-kid refetch cooldown
+	d = f.load(f.c, ck.Value)
+	require.NotNil(t, d.Auth)
+}
+
+// Sign-out names the session to WorkOS even when the key set is
+// unreachable: the token comes from our own sealed cookie.
+func TestSignOutWithoutKeySet(t *testing.T) {
+	f := newFixture(t, nil)
+	cookie, cb := f.signIn(authkittest.AdminEmail)
+	cold := f.client(func(cfg *authkit.Config) { cfg.JWKSCache = jwks.New(jwks.WithClock(f.clock.Now)) })
+	f.emu.FailNext(authkittest.EndpointJWKS, 100, authkittest.Fault{Status: http.StatusServiceUnavailable})
+	jwksBefore := f.emu.Count(authkittest.EndpointJWKS)
+
+	d := cold.SignOut(context.Background(), newReq(http.MethodPost, "/sign-out", sessionCookie(cookie)))
+	require.Equal(t, http.StatusSeeOther, d.Status)
+	loc, err := url.Parse(d.Location())
+	require.NoError(t, err)
+	require.Equal(t, cb.Auth.SessionID, loc.Query().Get("session_id"))
+	require.Equal(t, jwksBefore, f.emu.Count(authkittest.EndpointJWKS), "sign-out fetches no keys")
+	requireCleared(t, d)
+}

@@ -257,6 +257,34 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 }
 
 // checkHeader applies the header rules and returns alg and kid.
+// ParseUnverified decodes a token's claims WITHOUT checking its signature,
+// issuer, audience or expiry. Use it only for a token that came from a
+// trusted place, such as the engine's own sealed session cookie, when
+// verification is impossible (the key set is unreachable) and the claims are
+// needed for something harmless, like naming the session to sign out.
+func ParseUnverified(raw string) (*Claims, error) {
+	if len(raw) > MaxTokenSize {
+		return nil, fail(CodeMalformed, fmt.Sprintf("token is longer than %d bytes", MaxTokenSize))
+	}
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return nil, fail(CodeMalformed, "token must have exactly three dot-separated segments")
+	}
+	payloadJSON, err := decodeSegment(parts[1])
+	if err != nil {
+		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
+	}
+	payload, err := decodeObject(payloadJSON)
+	if err != nil {
+		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
+	}
+	claims, err := parseClaims(payload)
+	if err != nil {
+		return nil, &Error{Code: CodeMalformed, Detail: err.Error(), Err: err}
+	}
+	return claims, nil
+}
+
 func (v *Verifier) checkHeader(hdr map[string]json.RawMessage) (alg, kid string, err error) {
 	rawAlg, ok := hdr["alg"]
 	if !ok {

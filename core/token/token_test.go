@@ -527,3 +527,18 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+func TestParseUnverified(t *testing.T) {
+	f := newFixture(t)
+	raw := sign(t, f.claims(map[string]any{"org_id": "org_1", "exp": now.Add(-time.Hour).Unix()}), map[string]any{"kid": "not-published"})
+	c, err := token.ParseUnverified(raw)
+	require.NoError(t, err, "expired, unknown key: still parsed")
+	require.Equal(t, "session_01", c.SessionID)
+	require.Equal(t, "org_1", c.OrganizationID)
+	require.Zero(t, f.hits.Load(), "no key is fetched")
+
+	for _, bad := range []string{"", "a.b", "a.b.c.d", "x.!!!.y", raw[:strings.LastIndex(raw, ".")] + "\n.sig"} {
+		_, err := token.ParseUnverified(bad)
+		require.ErrorIs(t, err, token.ErrMalformed, "%q", bad)
+	}
+}
