@@ -1,6 +1,7 @@
 package authkittest
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
@@ -306,6 +307,21 @@ func (e *Emulator) Close() error {
 	e.closeOnce.Do(func() {
 		close(e.closed)
 		err = e.srv.Close()
+	})
+	return err
+}
+
+// Shutdown stops accepting connections and waits (until ctx ends) for
+// in-flight requests; injected delays are cut short. Use Close to stop at
+// once.
+func (e *Emulator) Shutdown(ctx context.Context) error {
+	var err error
+	e.closeOnce.Do(func() {
+		close(e.closed)
+		err = e.srv.Shutdown(ctx)
+		if err != nil {
+			_ = e.srv.Close()
+		}
 	})
 	return err
 }

@@ -167,7 +167,7 @@ func TestSpecFidelity(t *testing.T) {
 	// Errors the emulator produces itself.
 	_, _ = c.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: r.RefreshToken})                                     // invalid_grant (reuse)
 	_, _ = c.AuthenticateWithCode(ctx, workos.CodeParams{Code: code(authkittest.AdminEmail, true), CodeVerifier: "wrong-wrong-wrong"}) // invalid_grant (PKCE)
-	_, _ = c.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: r2.RefreshToken, OrganizationID: "org_nope"})       // organization_not_found
+	_, _ = c.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: r2.RefreshToken, OrganizationID: "org_nope"})        // organization_not_found
 	a, _ := c.AuthenticateWithCode(ctx, workos.CodeParams{Code: code(authkittest.AdminEmail, false)})
 	_, _ = c.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: a.RefreshToken, OrganizationID: authkittest.GlobexOrgID}) // organization_membership_not_found
 	bad, _ := workos.New(workos.Config{BaseURL: srv.URL, ClientID: e.ClientID(), APIKey: "sk_wrong"})
