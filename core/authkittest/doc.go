@@ -17,6 +17,17 @@
 // sub, sid, org_id, role, roles, permissions, entitlements, feature_flags,
 // jti, iat, exp and act for impersonated sessions).
 //
+// Fidelity: spec_test.go validates the emulator's authenticate success and
+// error bodies, JWKS (200 and 404) and logout responses, and the workos
+// client's authenticate requests, against testdata/open-api-spec.yaml with
+// libopenapi-validator. Known gaps: the description has no schema for
+// /health (emulator-only) or the HTML sign-in page, and it names no
+// redirect-URL field for sso_required / mfa_enrollment errors, so
+// workos.APIError.RedirectURL is read leniently from "authkit_redirect_url"
+// or "redirect_url". Refreshing into an organization the user does not
+// belong to answers organization_membership_not_found (unknown organization:
+// organization_not_found), both documented 400 bodies.
+//
 // Tests can inject faults (FailNext), rotate keys (RotateKeys), count calls
 // (Count), change the token lifetime and mint tokens directly
 // (MintAccessToken). The emulator is safe for concurrent use and quiet by

@@ -43,21 +43,6 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 }
 
-// publicBase is the externally visible base URL for issuer values.
-func (e *Emulator) publicBase(r *http.Request) string {
-	e.mu.Lock()
-	u := e.url
-	e.mu.Unlock()
-	if u != "" {
-		return u
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
-}
-
 // hit counts a request to ep and applies a queued fault. It reports whether
 // the fault answered the request (the handler must then return).
 func (e *Emulator) hit(w http.ResponseWriter, r *http.Request, ep Endpoint) bool {
