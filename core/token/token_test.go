@@ -542,3 +542,20 @@ func TestParseUnverified(t *testing.T) {
 		require.ErrorIs(t, err, token.ErrMalformed, "%q", bad)
 	}
 }
+
+// BenchmarkVerifyKeyPerCall is the bug this project exists to avoid: a key
+// set built anew for every verification, so every request fetches the JWKS
+// (here from loopback; over the internet it is a round trip per request).
+// Compare its ns/op with BenchmarkVerify's, which shares one cache.
+func BenchmarkVerifyKeyPerCall(b *testing.B) {
+	f := newFixture(b)
+	raw := sign(b, f.claims(map[string]any{"aud": clientID, "roles": []string{"member"}}), nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		v := f.verifier(b, func(c *token.Config) { c.Cache = jwks.New() })
+		if _, err := v.Verify(context.Background(), raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(f.hits.Load())/float64(b.N), "fetches/op")
+}
