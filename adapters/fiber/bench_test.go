@@ -10,6 +10,7 @@ import (
 
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/conformance"
 
 	authkitfiber "github.com/authkit-go/authkit/adapters/fiber"
 )
@@ -63,20 +64,20 @@ func serve(b *testing.B, app *fiber.App, header http.Header) {
 // RequireAuth, with a session cookie or a bearer token (keys cached, no
 // refresh due).
 func BenchmarkAuthenticatedRequest(b *testing.B) {
-	e := newEnv(b)
-	app := benchApp(e.kit)
-	cookie := e.signIn(app, authkittest.AdminEmail)
+	e := conformance.NewEnv(b, nil)
+	app := benchApp(e.Client)
+	cookie := e.SignIn(b, server(app), authkittest.AdminEmail)
 	b.Run("cookie", func(b *testing.B) {
 		serve(b, app, http.Header{"Cookie": {authkit.DefaultCookieName + "=" + cookie}})
 	})
 	b.Run("bearer", func(b *testing.B) {
-		serve(b, app, http.Header{"Authorization": {"Bearer " + e.token(authkittest.AdminUserID, authkittest.AcmeOrgID)}})
+		serve(b, app, http.Header{"Authorization": {"Bearer " + e.Bearer(b, authkittest.AdminEmail)}})
 	})
 }
 
 // BenchmarkBaseline is the same request and app without the middleware.
 func BenchmarkBaseline(b *testing.B) {
-	e := newEnv(b)
-	cookie := e.signIn(benchApp(e.kit), authkittest.AdminEmail)
+	e := conformance.NewEnv(b, nil)
+	cookie := e.SignIn(b, server(benchApp(e.Client)), authkittest.AdminEmail)
 	serve(b, benchApp(nil), http.Header{"Cookie": {authkit.DefaultCookieName + "=" + cookie}})
 }

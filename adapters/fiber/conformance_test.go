@@ -1,7 +1,6 @@
 package authkitfiber_test
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,8 +15,7 @@ func TestConformance(t *testing.T) {
 	conformance.Run(t, conformance.Harness{
 		Name: "fiber",
 		New: func(t *testing.T, kit *authkit.Client) conformance.Server {
-			app := newApp(kit)
-			return func(r *http.Request) (*http.Response, error) { return app.Test(r, -1) }
+			return server(newApp(kit))
 		},
 	})
 }

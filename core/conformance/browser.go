@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,53 +17,19 @@ import (
 	"github.com/authkit-go/authkit/core/authkittest"
 )
 
-// appBase is the origin the suite's apps pretend to live at.
-const appBase = "http://app.test"
-
-// clock is a settable clock shared by the emulator and the client, so a
-// test can expire tokens without sleeping.
-type clock struct{ offset atomic.Int64 }
-
-func (c *clock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
-
-// env is one test's world: an emulator, a client and an app.
+// env is one test's world: an Env and an app built around its client.
 type env struct {
-	t     *testing.T
-	h     Harness
-	clock *clock
-	emu   *authkittest.Emulator
-	c     *authkit.Client
-	app   Server
+	*Env
+	t   *testing.T
+	h   Harness
+	app Server
 }
 
 func newEnv(t *testing.T, h Harness, emuOpts ...authkittest.Option) *env {
 	t.Helper()
-	e := &env{t: t, h: h, clock: &clock{}}
-	emuOpts = append([]authkittest.Option{authkittest.WithClock(e.clock.Now), authkittest.WithAutoApprove(authkittest.AdminEmail)}, emuOpts...)
-	e.emu = authkittest.NewServer(t, emuOpts...)
-	e.c = e.newClient(nil)
-	e.app = h.New(t, e.c)
+	e := &env{Env: NewEnv(t, nil, emuOpts...), t: t, h: h}
+	e.app = h.New(t, e.Client)
 	return e
-}
-
-// newClient builds a client for the env's emulator (the process-wide JWKS
-// cache: each emulator has its own URL, so counts are per test).
-func (e *env) newClient(mod func(*authkit.Config)) *authkit.Client {
-	e.t.Helper()
-	cfg := authkit.Config{
-		ClientID: e.emu.ClientID(), APIKey: e.emu.APIKey(), APIBaseURL: e.emu.URL(),
-		RedirectURI:    appBase + PathCallback,
-		CookiePassword: "conformance-cookie-password-0123456789",
-		Clock:          e.clock.Now,
-		Getenv:         func(string) string { return "" },
-	}
-	if mod != nil {
-		mod(&cfg)
-	}
-	c, err := authkit.New(cfg)
-	require.NoError(e.t, err)
-	return c
 }
 
 // browser is a cookie-keeping client that sends app requests through the
@@ -81,27 +46,21 @@ func (e *env) browser() *browser {
 	return &browser{e: e, jar: jar, app: e.app}
 }
 
-var appURL, _ = url.Parse(appBase + "/")
-
 // do sends one request (no redirect following). Relative URLs go to the app.
 func (b *browser) do(method, target string, body url.Values, header http.Header) *http.Response {
 	b.e.t.Helper()
-	u, err := appURL.Parse(target)
-	require.NoError(b.e.t, err)
 	var rdr io.Reader
 	if body != nil {
 		rdr = strings.NewReader(body.Encode())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	b.e.t.Cleanup(cancel)
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), rdr)
+	req, err := newRequest(ctx, method, target, rdr, header)
 	require.NoError(b.e.t, err)
-	for k, vs := range header {
-		req.Header[k] = vs
-	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	u := req.URL
 	var resp *http.Response
 	if u.Host == appURL.Host {
 		for _, ck := range b.jar.Cookies(u) {
@@ -109,8 +68,7 @@ func (b *browser) do(method, target string, body url.Values, header http.Header)
 		}
 		resp, err = b.app(req)
 	} else {
-		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		resp, err = client.Do(req)
+		resp, err = noRedirects.Do(req)
 	}
 	require.NoError(b.e.t, err)
 	if u.Host == appURL.Host {
@@ -145,10 +103,8 @@ func (b *browser) follow(target string) []*http.Response {
 
 // session returns the browser's session cookie value.
 func (b *browser) session() string {
-	for _, c := range b.jar.Cookies(appURL) {
-		if c.Name == authkit.DefaultCookieName {
-			return c.Value
-		}
+	if c := cookieNamed(b.jar.Cookies(appURL), authkit.DefaultCookieName); c != nil {
+		return c.Value
 	}
 	return ""
 }
@@ -161,7 +117,7 @@ func (b *browser) setSession(v string) {
 // signIn runs the whole browser flow for email and returns the last hop.
 func (b *browser) signIn(email string) *http.Response {
 	b.e.t.Helper()
-	b.e.emu.AutoApprove(email)
+	b.e.Emulator.AutoApprove(email)
 	hops := b.follow(PathSignIn)
 	last := hops[len(hops)-1]
 	require.Equal(b.e.t, http.StatusOK, last.StatusCode, "sign-in flow should end on a page")
@@ -188,10 +144,5 @@ func drain(resp *http.Response) {
 func jsonHeader() http.Header { return http.Header{"Accept": {"application/json"}} }
 
 func setCookie(resp *http.Response, name string) *http.Cookie {
-	for _, c := range resp.Cookies() {
-		if c.Name == name {
-			return c
-		}
-	}
-	return nil
+	return cookieNamed(resp.Cookies(), name)
 }

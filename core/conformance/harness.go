@@ -14,6 +14,16 @@
 //
 // The suite runs every check against the built-in WorkOS emulator over real
 // HTTP. It is exported so that third-party adapters can run it too.
+//
+// The fixtures it is built on are exported as a small kit for an adapter's
+// own tests: NewEnv (an emulator and a client sharing a settable Clock),
+// Env.SignIn and Env.Bearer for a signed-in session or a bearer token, and
+// Do and Get to send one request to a Server:
+//
+//	e := conformance.NewEnv(t, nil)
+//	srv := conformance.ServeHTTP(t, newRouter(e.Client))
+//	session := e.SignIn(t, srv, authkittest.AdminEmail)
+//	r := conformance.Get(t, srv, "/account", session, nil)
 package conformance
 
 import (
@@ -109,7 +119,7 @@ func Body(framework, fromContext *authkit.Auth, accessToken string) []byte {
 
 // ServeHTTP serves h on a loopback httptest server for the test's lifetime
 // and returns a Server that sends requests to it.
-func ServeHTTP(t *testing.T, h http.Handler) Server {
+func ServeHTTP(t testing.TB, h http.Handler) Server {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	base, _ := url.Parse(srv.URL)

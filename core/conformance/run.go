@@ -63,9 +63,9 @@ func testBrowserFlow(t *testing.T, h Harness) {
 	require.Equal(t, http.StatusFound, resp.StatusCode)
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	require.NoError(t, err)
-	require.True(t, strings.HasPrefix(loc.String(), e.emu.URL()+"/user_management/authorize"), "redirects to the authorization URL, got %s", loc)
+	require.True(t, strings.HasPrefix(loc.String(), e.Emulator.URL()+"/user_management/authorize"), "redirects to the authorization URL, got %s", loc)
 	q := loc.Query()
-	assert.Equal(t, e.emu.ClientID(), q.Get("client_id"))
+	assert.Equal(t, e.Emulator.ClientID(), q.Get("client_id"))
 	assert.Equal(t, appBase+PathCallback, q.Get("redirect_uri"))
 	assert.Equal(t, "code", q.Get("response_type"))
 	assert.Equal(t, "S256", q.Get("code_challenge_method"))
@@ -84,7 +84,7 @@ func testBrowserFlow(t *testing.T, h Harness) {
 	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
 
 	// Through the emulator and the callback, back to the remembered path.
-	e.emu.AutoApprove(authkittest.AdminEmail)
+	e.Emulator.AutoApprove(authkittest.AdminEmail)
 	hops := b.follow(loc.String())
 	require.GreaterOrEqual(t, len(hops), 3)
 	cb := hops[len(hops)-2]
@@ -105,7 +105,7 @@ func testBrowserFlow(t *testing.T, h Harness) {
 	assert.Contains(t, cb.Header.Values("Vary"), "Cookie")
 
 	// The protected page now sees the right user.
-	admin, _ := e.emu.UserByEmail(authkittest.AdminEmail)
+	admin, _ := e.Emulator.UserByEmail(authkittest.AdminEmail)
 	r := report(t, b.get(PathProtected))
 	require.NotNil(t, r.Framework)
 	assert.Equal(t, admin.ID, r.Framework.UserID)
@@ -120,8 +120,8 @@ func testBrowserFlow(t *testing.T, h Harness) {
 
 func testJWKSFetchedOnce(t *testing.T, h Harness) {
 	e := newEnv(t, h)
-	admin, _ := e.emu.UserByEmail(authkittest.AdminEmail)
-	tok, err := e.emu.MintAccessToken(authkittest.TokenParams{UserID: admin.ID, OrganizationID: admin.Memberships[0].OrganizationID})
+	admin, _ := e.Emulator.UserByEmail(authkittest.AdminEmail)
+	tok, err := e.Emulator.MintAccessToken(authkittest.TokenParams{UserID: admin.ID, OrganizationID: admin.Memberships[0].OrganizationID})
 	require.NoError(t, err)
 
 	// 50 concurrent requests on a cold cache.
@@ -139,7 +139,7 @@ func testJWKSFetchedOnce(t *testing.T, h Harness) {
 	for s := range statuses {
 		require.Equal(t, http.StatusOK, s)
 	}
-	require.Equal(t, 1, e.emu.Count(authkittest.EndpointJWKS), "50 concurrent cold requests fetch the JWKS once")
+	require.Equal(t, 1, e.Emulator.Count(authkittest.EndpointJWKS), "50 concurrent cold requests fetch the JWKS once")
 
 	// Then a sign-in and many sequential requests.
 	b := e.browser()
@@ -147,15 +147,15 @@ func testJWKSFetchedOnce(t *testing.T, h Harness) {
 	for range 30 {
 		drain(b.get(PathProtected))
 	}
-	require.Equal(t, 1, e.emu.Count(authkittest.EndpointJWKS), "sequential requests reuse the cached keys")
+	require.Equal(t, 1, e.Emulator.Count(authkittest.EndpointJWKS), "sequential requests reuse the cached keys")
 
 	// A second app with its own client for the same client ID shares the cache.
-	app2 := h.New(t, e.newClient(nil))
+	app2 := h.New(t, e.NewClient(nil))
 	b2 := e.browser()
 	b2.app = app2
 	b2.signIn(authkittest.MultiOrgEmail)
 	drain(b2.get(PathProtected))
-	require.Equal(t, 1, e.emu.Count(authkittest.EndpointJWKS), "two apps with the same client ID share one cached key set")
+	require.Equal(t, 1, e.Emulator.Count(authkittest.EndpointJWKS), "two apps with the same client ID share one cached key set")
 
 	// A different client ID is a different JWKS URL: exactly one more fetch.
 	other := newEnv(t, h, authkittest.WithClientID("client_other"))
@@ -164,8 +164,8 @@ func testJWKSFetchedOnce(t *testing.T, h Harness) {
 	for range 10 {
 		drain(ob.get(PathProtected))
 	}
-	require.Equal(t, 1, other.emu.Count(authkittest.EndpointJWKS))
-	require.Equal(t, 1, e.emu.Count(authkittest.EndpointJWKS))
+	require.Equal(t, 1, other.Emulator.Count(authkittest.EndpointJWKS))
+	require.Equal(t, 1, e.Emulator.Count(authkittest.EndpointJWKS))
 }
 
 func testExpiredTokenRefreshes(t *testing.T, h Harness) {
@@ -173,9 +173,9 @@ func testExpiredTokenRefreshes(t *testing.T, h Harness) {
 	b := e.browser()
 	b.signIn(authkittest.AdminEmail)
 	old := b.session()
-	require.Equal(t, 0, e.emu.Count(authkittest.EndpointRefresh))
+	require.Equal(t, 0, e.Emulator.Count(authkittest.EndpointRefresh))
 
-	e.clock.Advance(authkittest.DefaultAccessTokenTTL + time.Minute)
+	e.Clock.Advance(authkittest.DefaultAccessTokenTTL + time.Minute)
 
 	// 50 concurrent requests carrying the same expired session: one refresh.
 	var wg sync.WaitGroup
@@ -200,7 +200,7 @@ func testExpiredTokenRefreshes(t *testing.T, h Harness) {
 		require.NotNil(t, r.cookie, "and carries the refreshed session")
 		require.NotEqual(t, old, r.cookie.Value)
 	}
-	require.Equal(t, 1, e.emu.Count(authkittest.EndpointRefresh), "concurrent requests share one refresh")
+	require.Equal(t, 1, e.Emulator.Count(authkittest.EndpointRefresh), "concurrent requests share one refresh")
 
 	// The browser's own request gets the new cookie; the next one needs no refresh.
 	rep := report(t, b.get(PathProtected))
@@ -208,7 +208,7 @@ func testExpiredTokenRefreshes(t *testing.T, h Harness) {
 	require.NotEqual(t, old, b.session())
 	rep = report(t, b.get(PathProtected))
 	require.NotNil(t, rep.Framework)
-	require.Equal(t, 1, e.emu.Count(authkittest.EndpointRefresh))
+	require.Equal(t, 1, e.Emulator.Count(authkittest.EndpointRefresh))
 }
 
 func testBadCookies(t *testing.T, h Harness) {
@@ -244,7 +244,7 @@ func testBadCookies(t *testing.T, h Harness) {
 			resp = cb.get(PathProtected)
 			drain(resp)
 			assert.Equal(t, http.StatusFound, resp.StatusCode, "protected page redirects to sign-in")
-			assert.True(t, strings.HasPrefix(resp.Header.Get("Location"), e.emu.URL()))
+			assert.True(t, strings.HasPrefix(resp.Header.Get("Location"), e.Emulator.URL()))
 
 			cb.setSession(v)
 			resp = cb.do(http.MethodGet, PathAPI, nil, jsonHeader())
@@ -271,12 +271,12 @@ func testAPI(t *testing.T, h Harness) {
 
 func testBearer(t *testing.T, h Harness) {
 	e := newEnv(t, h)
-	admin, _ := e.emu.UserByEmail(authkittest.AdminEmail)
+	admin, _ := e.Emulator.UserByEmail(authkittest.AdminEmail)
 	org := admin.Memberships[0].OrganizationID
 	mint := func(p authkittest.TokenParams) string {
 		p.UserID = admin.ID
 		p.OrganizationID = org
-		tok, err := e.emu.MintAccessToken(p)
+		tok, err := e.Emulator.MintAccessToken(p)
 		require.NoError(t, err)
 		return tok
 	}
@@ -298,7 +298,7 @@ func testBearer(t *testing.T, h Harness) {
 	bad := map[string]string{
 		"forged":       forged,
 		"expired":      mint(authkittest.TokenParams{TTL: -time.Hour}),
-		"wrong-issuer": mint(authkittest.TokenParams{Issuer: "https://evil.example/user_management/" + e.emu.ClientID()}),
+		"wrong-issuer": mint(authkittest.TokenParams{Issuer: "https://evil.example/user_management/" + e.Emulator.ClientID()}),
 		"garbage":      "not.a.jwt",
 	}
 	for name, tok := range bad {
@@ -329,7 +329,7 @@ func testSignOut(t *testing.T, h Harness) {
 	require.Contains(t, []int{http.StatusFound, http.StatusSeeOther}, resp.StatusCode)
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	require.NoError(t, err)
-	assert.Equal(t, e.emu.URL()+"/user_management/sessions/logout", loc.Scheme+"://"+loc.Host+loc.Path)
+	assert.Equal(t, e.Emulator.URL()+"/user_management/sessions/logout", loc.Scheme+"://"+loc.Host+loc.Path)
 	assert.Equal(t, sid, loc.Query().Get("session_id"))
 	c := setCookie(resp, authkit.DefaultCookieName)
 	require.NotNil(t, c)
@@ -399,7 +399,7 @@ func testCallbackFailures(t *testing.T, h Harness) {
 
 func testSwitchOrganization(t *testing.T, h Harness) {
 	e := newEnv(t, h)
-	multi, _ := e.emu.UserByEmail(authkittest.MultiOrgEmail)
+	multi, _ := e.Emulator.UserByEmail(authkittest.MultiOrgEmail)
 	require.GreaterOrEqual(t, len(multi.Memberships), 2)
 	b := e.browser()
 	b.signIn(authkittest.MultiOrgEmail)
