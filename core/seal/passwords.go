@@ -4,11 +4,15 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"unicode/utf16"
 )
 
-// MinPasswordLength is the minimum length of a password in bytes. iron counts
-// UTF-16 code units; a UTF-8 byte count is never smaller, so this is at least
-// as strict.
+// MinPasswordLength is the minimum length of a password in characters,
+// counted as iron counts them: UTF-16 code units (JavaScript's String.length),
+// so a character outside the Basic Multilingual Plane (an emoji) counts 2 and
+// any other character 1, whatever its UTF-8 size. Counting UTF-8 bytes instead
+// would accept passwords that every Node reader rejects ("é" repeated 31 times
+// is 62 bytes but 31 code units).
 const MinPasswordLength = 32
 
 // Passwords maps a password id (^\w+$) to its secret. A plain password is
@@ -22,7 +26,7 @@ type Passwords map[string]string
 func Single(secret string) Passwords { return Passwords{"1": secret} }
 
 // Validate checks that p is non-empty, every id matches ^\w+$ and every secret
-// is at least MinPasswordLength bytes. varName names the setting to fix (e.g.
+// is at least MinPasswordLength UTF-16 code units (see MinPasswordLength). varName names the setting to fix (e.g.
 // "WORKOS_COOKIE_PASSWORD") in the error message. The error matches
 // ErrPasswordTooShort or ErrInvalidPassword.
 func (p Passwords) Validate(varName string) error {
@@ -47,7 +51,7 @@ func (p Passwords) Validate(varName string) error {
 			return newError(KindInvalidPassword, fmt.Sprintf(
 				"%s: invalid password id %q: ids must match ^\\w+$ (letters, digits, underscore)", varName, id))
 		}
-		if n := len(p[id]); n < MinPasswordLength {
+		if n := passwordLen(p[id]); n < MinPasswordLength {
 			if n == 0 {
 				return newError(KindPasswordTooShort, fmt.Sprintf(
 					"%s is empty; it must be at least %d characters; generate one with: openssl rand -base64 32",
@@ -126,6 +130,21 @@ func validID(id string) bool {
 		}
 	}
 	return true
+}
+
+// passwordLen is the length of s as iron sees it: UTF-16 code units
+// (JavaScript's String.length). Each invalid UTF-8 byte counts 1, as the
+// U+FFFD it decodes to.
+func passwordLen(s string) int {
+	n := 0
+	for _, r := range s {
+		if utf16.RuneLen(r) == 2 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 func tooShortForID(id string, n int) *Error {

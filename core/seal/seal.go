@@ -10,7 +10,8 @@
 // The payload (JSON) is encrypted with AES-256-CBC and authenticated with
 // HMAC-SHA256; both keys are derived from a password with
 // PBKDF2-HMAC-SHA1 (1 iteration) over the salt text. Passwords are at least 32
-// bytes and are identified by an id so they can be rotated (see Passwords).
+// characters (UTF-16 code units, as JavaScript counts them) and are identified
+// by an id so they can be rotated (see Passwords).
 //
 // All errors are *Error values that match one of the sentinels (ErrMalformed,
 // ErrBadMAC, ErrUnknownPassword, ErrExpired, ErrPasswordTooShort,
@@ -195,8 +196,8 @@ func Unseal(sealed string, p Passwords, opts ...Option) ([]byte, error) {
 	if !ok || secret == "" {
 		return nil, newError(KindUnknownPassword, "seal: cannot find password id "+strconv.Quote(lookup))
 	}
-	if len(secret) < MinPasswordLength {
-		return nil, tooShortForID(lookup, len(secret))
+	if n := passwordLen(secret); n < MinPasswordLength {
+		return nil, tooShortForID(lookup, n)
 	}
 
 	// One copy of the seal serves the MAC input and the base64 decoders.

@@ -211,10 +211,11 @@ func TestValidate(t *testing.T) {
 	require.NoError(t, Single(pwA).Validate(""))
 	require.Contains(t, Single("x").Validate("").Error(), "password must be")
 
-	// 32 bytes are enough, 31 are not, multi-byte characters count as bytes.
+	// 32 characters are enough, 31 are not; characters are UTF-16 code units
+	// as in iron (see TestPasswordLengthCountsUTF16 and TestNodeInterop).
 	require.NoError(t, Single(strings.Repeat("a", 32)).Validate("X"))
 	require.Error(t, Single(strings.Repeat("a", 31)).Validate("X"))
-	require.NoError(t, Single(strings.Repeat("é", 16)).Validate("X"))
+	require.Error(t, Single(strings.Repeat("é", 16)).Validate("X"))
 
 	// Seal refuses invalid password sets.
 	_, err = Seal([]byte(`{}`), Single("short"))

@@ -1,0 +1,125 @@
+// Live interop driver for core/seal/node_interop_test.go.
+//
+// Reads one JSON command per line on stdin and writes one JSON result per line
+// on stdout, in order, so a single node process serves a whole Go test.
+//
+// Command: {"op": "seal"|"unseal", "lib": <lib>, "password": string | {id: string},
+//           "payload": <json> (seal), "sealed": string (unseal),
+//           "ttlSeconds": number (optional, default 0 = no expiry),
+//           "nowMs": number (optional: Date.now() for this command)}
+// Result:  {"ok": true, "sealed": string} | {"ok": true, "payload": <json>} |
+//          {"ok": false, "error": string}
+//
+// <lib> is one of:
+//   iron-session@8    sealData/unsealData of iron-session 8.0.4 (iron-webcrypto 1.2.1)
+//   iron-session@9    sealData/unsealData of iron-session 9.0.1 (iron-webcrypto 2.0.0)
+//   iron-webcrypto@2  seal/unseal of iron-webcrypto 2.0.0, with the "~2" suffix
+//                     handled as iron-session does (appended on seal, cut on unseal)
+//   workos-node@11    @workos-inc/node 11.0.0 userManagement
+//                     sealSessionDataFromAuthenticationResponse / getSessionFromCookie
+//                     (string passwords only, ttl 0 only; offline: no API call)
+//
+// iron-session and @workos-inc/node answer {} instead of throwing for a seal
+// they reject (bad MAC, expired, unknown password); the test never seals {},
+// so an empty object is reported as {"ok": false}.
+import { createInterface } from "node:readline";
+import * as is8 from "iron-session-8";
+import * as is9 from "iron-session-9";
+import * as Iron from "iron-webcrypto";
+import { WorkOS } from "@workos-inc/node";
+
+const workos = new WorkOS("sk_test_authkit_go_interop", { clientId: "client_authkit_go_interop" });
+
+function isEmptyObject(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v) && Object.keys(v).length === 0;
+}
+
+function highest(map) {
+  const id = Math.max(...Object.keys(map).map(Number)).toString();
+  return { id, secret: map[id] };
+}
+
+async function seal(cmd) {
+  const ttl = cmd.ttlSeconds ?? 0;
+  switch (cmd.lib) {
+    case "iron-session@8":
+      return is8.sealData(cmd.payload, { password: cmd.password, ttl });
+    case "iron-session@9":
+      return is9.sealData(cmd.payload, { password: cmd.password, ttl });
+    case "iron-webcrypto@2": {
+      const pw = typeof cmd.password === "string" ? { id: "1", secret: cmd.password } : highest(cmd.password);
+      return (await Iron.seal(cmd.payload, pw, { ...Iron.defaults, ttl: ttl * 1000 })) + "~2";
+    }
+    case "workos-node@11": {
+      if (typeof cmd.password !== "string" || ttl !== 0) throw new Error("workos-node@11: string password and ttl 0 only");
+      const p = cmd.payload;
+      return workos.userManagement.sealSessionDataFromAuthenticationResponse({
+        authenticationResponse: {
+          accessToken: p.accessToken,
+          refreshToken: p.refreshToken,
+          user: p.user,
+          authenticationMethod: p.authenticationMethod,
+          impersonator: p.impersonator,
+        },
+        cookiePassword: cmd.password,
+      });
+    }
+  }
+  throw new Error("unknown lib " + cmd.lib);
+}
+
+async function unseal(cmd) {
+  const ttl = cmd.ttlSeconds ?? 0;
+  switch (cmd.lib) {
+    case "iron-session@8":
+      return is8.unsealData(cmd.sealed, { password: cmd.password, ttl });
+    case "iron-session@9": {
+      let reason = null;
+      const data = await is9.unsealData(cmd.sealed, {
+        password: cmd.password,
+        ttl,
+        onUnsealError: (kind, err) => { reason = kind + ": " + (err?.message ?? err); },
+      });
+      if (reason) throw new Error(reason);
+      return data;
+    }
+    case "iron-webcrypto@2": {
+      const s = cmd.sealed;
+      const i = s.indexOf("~");
+      return Iron.unseal(i < 0 ? s : s.slice(0, i), cmd.password, { ...Iron.defaults, ttl: ttl * 1000 });
+    }
+    case "workos-node@11":
+      if (typeof cmd.password !== "string") throw new Error("workos-node@11: string password only");
+      return workos.userManagement.getSessionFromCookie({ sessionData: cmd.sealed, cookiePassword: cmd.password });
+  }
+  throw new Error("unknown lib " + cmd.lib);
+}
+
+const realNow = Date.now;
+const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
+for await (const line of rl) {
+  if (!line.trim()) continue;
+  let out;
+  try {
+    const cmd = JSON.parse(line);
+    // Commands run one at a time, so a per-command clock is safe.
+    if (typeof cmd.nowMs === "number") Date.now = () => cmd.nowMs;
+    try {
+      if (cmd.op === "seal") {
+        out = { ok: true, sealed: await seal(cmd) };
+      } else if (cmd.op === "unseal") {
+        const payload = await unseal(cmd);
+        out = payload === undefined || isEmptyObject(payload)
+          ? { ok: false, error: "rejected: empty session" }
+          : { ok: true, payload };
+      } else {
+        throw new Error("unknown op " + cmd.op);
+      }
+    } finally {
+      Date.now = realNow;
+    }
+  } catch (err) {
+    out = { ok: false, error: String(err?.message ?? err) };
+  }
+  process.stdout.write(JSON.stringify(out) + "\n");
+}
