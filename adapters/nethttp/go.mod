@@ -2,7 +2,10 @@ module github.com/authkit-go/authkit/adapters/nethttp
 
 go 1.26.0
 
-require github.com/authkit-go/authkit/core v0.0.0
+require (
+	github.com/authkit-go/authkit/core v0.0.0
+	github.com/stretchr/testify v1.12.1
+)
 
 require (
 	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1 // indirect
@@ -14,7 +17,6 @@ require (
 	github.com/lestrrat-go/jwx/v2 v2.1.7 // indirect
 	github.com/lestrrat-go/option v1.0.1 // indirect
 	github.com/segmentio/asm v1.2.1 // indirect
-	github.com/stretchr/testify v1.12.1 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
