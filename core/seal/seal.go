@@ -58,12 +58,17 @@ var b64 = base64.RawURLEncoding.Strict()
 // validated first (see Passwords.Validate). Options: WithTTL, WithClock,
 // WithRandom.
 func Seal(plaintext []byte, p Passwords, opts ...Option) (string, error) {
-	if err := p.Validate("password"); err != nil {
-		return "", err
-	}
 	if !json.Valid(plaintext) {
 		// Every reader JSON-parses the payload; refuse to write an unreadable seal.
 		return "", errors.New("seal: plaintext is not valid JSON")
+	}
+	return seal(plaintext, p, opts)
+}
+
+// seal is Seal for a plaintext known to be JSON.
+func seal(plaintext []byte, p Passwords, opts []Option) (string, error) {
+	if err := p.Validate("password"); err != nil {
+		return "", err
 	}
 	id, _ := p.current()
 	cfg := newConfig(opts)
@@ -142,7 +147,7 @@ func SealJSON(v any, p Passwords, opts ...Option) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("seal: encoding payload: %w", err)
 	}
-	return Seal(b, p, opts...)
+	return seal(b, p, opts) // json.Marshal wrote valid JSON
 }
 
 // Unseal checks and decrypts a seal made by Seal or by the Node libraries and
@@ -152,6 +157,19 @@ func SealJSON(v any, p Passwords, opts ...Option) (string, error) {
 // time, strict base64url), decryption and PKCS#7 padding, JSON. Only WithClock
 // affects Unseal.
 func Unseal(sealed string, p Passwords, opts ...Option) ([]byte, error) {
+	pt, err := open(sealed, p, opts)
+	if err != nil {
+		return nil, err
+	}
+	if !json.Valid(pt) {
+		return nil, newError(KindMalformed, "seal: payload is not valid JSON")
+	}
+	return pt, nil
+}
+
+// open is Unseal without the final JSON check, for callers that parse the
+// payload anyway.
+func open(sealed string, p Passwords, opts []Option) ([]byte, error) {
 	if len(sealed) > MaxSealedLength {
 		return nil, newError(KindMalformed, "seal: sealed value too long ("+strconv.Itoa(len(sealed))+
 			" bytes, max "+strconv.Itoa(MaxSealedLength)+")")
@@ -259,21 +277,17 @@ func Unseal(sealed string, p Passwords, opts ...Option) ([]byte, error) {
 			return nil, newError(KindMalformed, "seal: bad padding")
 		}
 	}
-	pt := ct[:len(ct)-pad]
-	if !json.Valid(pt) {
-		return nil, newError(KindMalformed, "seal: payload is not valid JSON")
-	}
-	return pt, nil
+	return ct[:len(ct)-pad], nil
 }
 
 // UnsealJSON unseals (see Unseal) and decodes the JSON payload into v. A
 // payload that does not decode into v is reported as ErrMalformed.
 func UnsealJSON(sealed string, p Passwords, v any, opts ...Option) error {
-	b, err := Unseal(sealed, p, opts...)
+	b, err := open(sealed, p, opts)
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := json.Unmarshal(b, v); err != nil { // also rejects invalid JSON
 		return &Error{Kind: KindMalformed, msg: "seal: decoding payload: " + err.Error(), err: err}
 	}
 	return nil

@@ -93,6 +93,12 @@ type Config struct {
 	Leeway time.Duration
 	// Cache supplies the keys, default jwks.Shared().
 	Cache *jwks.Cache
+	// Remember is how many verified tokens to remember, so that a token
+	// seen again is not checked again (its exp and nbf are, on every call).
+	// Zero means DefaultRemember; negative turns remembering off. A
+	// remembered token stays valid until its exp even if its key is removed
+	// from the key set in the meantime.
+	Remember int
 	// Clock replaces time.Now, for tests.
 	Clock func() time.Time
 }
@@ -118,6 +124,7 @@ type Verifier struct {
 	leeway   time.Duration
 	cache    *jwks.Cache
 	now      func() time.Time
+	memo     *memo
 }
 
 // New validates cfg, applies the defaults and returns a Verifier.
@@ -172,14 +179,24 @@ func New(cfg Config) (*Verifier, error) {
 	if v.now == nil {
 		v.now = time.Now
 	}
+	switch {
+	case cfg.Remember == 0:
+		v.memo = newMemo(DefaultRemember)
+	case cfg.Remember > 0:
+		v.memo = newMemo(cfg.Remember)
+	}
 	return v, nil
 }
 
 // Verify checks raw's header, signature and claims and returns the claims.
 // Errors are *Error values matching one of the sentinels. When the only
 // problem is expiry (the signature and all other claims are valid), Verify
-// returns the claims and an error matching ErrExpired.
+// returns the claims and an error matching ErrExpired. A token that passed
+// before is remembered (see Config.Remember): only its exp is checked again.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
+	if c, ok := v.memo.get(raw, v.now(), v.leeway); ok {
+		return c, nil
+	}
 	// 1. Structure, encoding, header and claim types: no network.
 	if len(raw) > MaxTokenSize {
 		return nil, fail(CodeMalformed, fmt.Sprintf("token is longer than %d bytes", MaxTokenSize))
@@ -253,6 +270,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if now.Add(-v.leeway).After(claims.ExpiresAt) {
 		return claims, fail(CodeExpired, "token expired at "+claims.ExpiresAt.UTC().Format(time.RFC3339))
 	}
+	v.memo.put(raw, claims, now)
 	return claims, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -558,4 +559,55 @@ func BenchmarkVerifyKeyPerCall(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(f.hits.Load())/float64(b.N), "fetches/op")
+}
+
+func TestRemember(t *testing.T) {
+	f := newFixture(t)
+	clock := now
+	v := f.verifier(t, func(c *token.Config) { c.Clock = func() time.Time { return clock } })
+	raw := sign(t, f.claims(map[string]any{"permissions": []string{"a", "b"}}), nil)
+
+	c1, err := v.Verify(context.Background(), raw)
+	require.NoError(t, err)
+	c1.Permissions[0] = "changed by a caller"
+	c2, err := v.Verify(context.Background(), raw)
+	require.NoError(t, err)
+	require.Equal(t, []string{"a", "b"}, c2.Permissions, "callers get copies: one cannot change what the next sees")
+
+	// A remembered token still expires.
+	clock = now.Add(5*time.Minute + token.DefaultLeeway + time.Second)
+	c3, err := v.Verify(context.Background(), raw)
+	require.ErrorIs(t, err, token.ErrExpired)
+	require.NotNil(t, c3)
+
+	// An altered token is a different token: checked in full and refused.
+	clock = now
+	parts := strings.Split(raw, ".")
+	forged := parts[0] + "." + b64([]byte(mustJSON(t, f.claims(map[string]any{"sub": "user_evil"})))) + "." + parts[2]
+	_, err = v.Verify(context.Background(), forged)
+	require.ErrorIs(t, err, token.ErrBadSignature)
+}
+
+func TestRememberBounded(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(t, func(c *token.Config) { c.Remember = 8 })
+	for i := range 50 {
+		_, err := v.Verify(context.Background(), sign(t, f.claims(map[string]any{"jti": fmt.Sprint(i)}), nil))
+		require.NoError(t, err)
+	}
+	require.LessOrEqual(t, token.RememberedCount(v), 8)
+}
+
+// BenchmarkVerifyNoRemember checks the signature on every call: compare with
+// BenchmarkVerify, where the same token is remembered.
+func BenchmarkVerifyNoRemember(b *testing.B) {
+	f := newFixture(b)
+	v := f.verifier(b, func(c *token.Config) { c.Remember = -1 })
+	raw := sign(b, f.claims(map[string]any{"aud": clientID, "roles": []string{"member"}}), nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Verify(context.Background(), raw); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
