@@ -1,9 +1,11 @@
 package authkitfiber_test
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
 
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/conformance"
@@ -17,7 +19,44 @@ func TestConformance(t *testing.T) {
 		New: func(t *testing.T, kit *authkit.Client) conformance.Server {
 			return server(newApp(kit))
 		},
+		NewWithOptions: func(t *testing.T, kit *authkit.Client, mw, req conformance.Options) conformance.Server {
+			app := fiber.New(fiber.Config{DisableStartupMessage: true})
+			if !mw.NoMiddleware {
+				app.Use(authkitfiber.Middleware(kit, conformance.Translate(t, mw, translator)...))
+			}
+			guard := authkitfiber.RequireAuth(kit, conformance.Translate(t, req, translator)...)
+			app.Get(conformance.PathPublic, report)
+			app.Get(conformance.PathProtected+"/*", guard, report) // the path itself and every path below it
+			app.Get(conformance.PathSignIn, authkitfiber.SignIn(kit))
+			app.Get(conformance.PathCallback, authkitfiber.Callback(kit))
+			return server(app)
+		},
 	})
+}
+
+// translator turns the suite's options into Fiber's.
+var translator = conformance.Translator[authkitfiber.Option]{
+	Skipper: func(skip func(*http.Request) bool) authkitfiber.Option {
+		return authkitfiber.WithSkipper(func(c *fiber.Ctx) bool {
+			r, err := adaptor.ConvertRequest(c, false)
+			return err == nil && skip(r)
+		})
+	},
+	ErrorHandler: func(h func(*authkit.Decision) (int, string)) authkitfiber.Option {
+		return authkitfiber.WithErrorHandler(func(c *fiber.Ctx, d *authkit.Decision) error {
+			status, body := h(d)
+			return c.Status(status).SendString(body)
+		})
+	},
+	PublicPaths: authkitfiber.WithPublicPaths,
+	Role:        authkitfiber.WithRole,
+	Permission:  authkitfiber.WithPermission,
+	OnRefresh: func(f func(refreshed, current *authkit.Auth)) authkitfiber.Option {
+		return authkitfiber.WithOnRefresh(func(c *fiber.Ctx, a *authkit.Auth) { f(a, authkitfiber.Auth(c)) })
+	},
+	OnRefreshError: func(f func(error)) authkitfiber.Option {
+		return authkitfiber.WithOnRefreshError(func(_ *fiber.Ctx, err error) { f(err) })
+	},
 }
 
 // report answers the conformance suite's JSON Body.

@@ -72,6 +72,3 @@ func decode(tb testing.TB, r *conformance.Response) who {
 }
 
 var errTeapot = errors.New("teapot")
-
-// errBox lets an atomic.Value hold errors of different types.
-type errBox struct{ err error }

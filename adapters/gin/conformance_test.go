@@ -24,14 +24,51 @@ func TestConformance(t *testing.T) {
 		New: func(t *testing.T, kit *authkit.Client) conformance.Server {
 			return conformance.ServeHTTP(t, newApp(kit))
 		},
+		NewWithOptions: func(t *testing.T, kit *authkit.Client, mw, req conformance.Options) conformance.Server {
+			r := gin.New()
+			if !mw.NoMiddleware {
+				r.Use(authkitgin.Middleware(kit, conformance.Translate(t, mw, translator)...))
+			}
+			guard := authkitgin.RequireAuth(kit, conformance.Translate(t, req, translator)...)
+			r.GET(conformance.PathPublic, report)
+			r.GET(conformance.PathProtected, guard, report)
+			r.GET(conformance.PathProtected+"/*rest", guard, report)
+			r.GET(conformance.PathSignIn, authkitgin.SignIn(kit))
+			r.GET(conformance.PathCallback, authkitgin.Callback(kit))
+			return conformance.ServeHTTP(t, r)
+		},
 	})
 }
 
+// translator turns the suite's options into gin's.
+var translator = conformance.Translator[authkitgin.Option]{
+	Skipper: func(skip func(*http.Request) bool) authkitgin.Option {
+		return authkitgin.WithSkipper(func(c *gin.Context) bool { return skip(c.Request) })
+	},
+	ErrorHandler: func(h func(*authkit.Decision) (int, string)) authkitgin.Option {
+		return authkitgin.WithErrorHandler(func(c *gin.Context, d *authkit.Decision) {
+			status, body := h(d)
+			c.String(status, "%s", body)
+		})
+	},
+	PublicPaths: authkitgin.WithPublicPaths,
+	Role:        authkitgin.WithRole,
+	Permission:  authkitgin.WithPermission,
+	OnRefresh: func(f func(refreshed, current *authkit.Auth)) authkitgin.Option {
+		return authkitgin.WithOnRefresh(func(c *gin.Context, a *authkit.Auth) { f(a, authkitgin.Auth(c)) })
+	},
+	OnRefreshError: func(f func(error)) authkitgin.Option {
+		return authkitgin.WithOnRefreshError(func(_ *gin.Context, err error) { f(err) })
+	},
+}
+
+// report answers the suite's JSON Body.
+func report(c *gin.Context) {
+	c.Data(http.StatusOK, "application/json",
+		conformance.Body(authkitgin.Auth(c), authkit.FromContext(c.Request.Context()), authkitgin.AccessToken(c)))
+}
+
 func newApp(kit *authkit.Client) *gin.Engine {
-	report := func(c *gin.Context) {
-		c.Data(http.StatusOK, "application/json",
-			conformance.Body(authkitgin.Auth(c), authkit.FromContext(c.Request.Context()), authkitgin.AccessToken(c)))
-	}
 	r := gin.New()
 	r.Use(authkitgin.Middleware(kit))
 	r.GET(conformance.PathPublic, report)

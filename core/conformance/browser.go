@@ -128,12 +128,38 @@ func (b *browser) signIn(email string) *http.Response {
 // report reads a route's JSON Report.
 func report(t *testing.T, resp *http.Response) Report {
 	t.Helper()
+	return reportOf(t, readResponse(t, resp))
+}
+
+// reportOf reads a route's Report from a 200 response; the framework
+// accessor and authkit.FromContext must agree.
+func reportOf(t testing.TB, r *Response) Report {
+	t.Helper()
+	require.Equal(t, http.StatusOK, r.Status, "body: %.200s", r.Body)
+	var rep Report
+	require.NoError(t, json.Unmarshal([]byte(r.Body), &rep))
+	require.Equal(t, rep.Framework, rep.Context, "the framework accessor and authkit.FromContext must see the same Auth")
+	require.True(t, rep.Same, "the framework accessor and authkit.FromContext must return the same *authkit.Auth")
+	return rep
+}
+
+// whoami is "anonymous" or "<user id> <source>" of a route's Report.
+func whoami(t testing.TB, r *Response) string {
+	t.Helper()
+	rep := reportOf(t, r)
+	if rep.Framework == nil {
+		return "anonymous"
+	}
+	return rep.Framework.UserID + " " + rep.Framework.Source
+}
+
+// readResponse reads resp in full.
+func readResponse(t testing.TB, resp *http.Response) *Response {
+	t.Helper()
 	defer resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var r Report
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&r))
-	require.Equal(t, r.Framework, r.Context, "the framework accessor and authkit.FromContext must see the same Auth")
-	return r
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
 }
 
 func drain(resp *http.Response) {

@@ -12,6 +12,10 @@
 //		})
 //	}
 //
+// A harness that also sets NewWithOptions gets the checks of the adapter
+// options (skipper, error handler, public paths, requirements, refresh
+// hooks; see Options).
+//
 // The suite runs every check against the built-in WorkOS emulator over real
 // HTTP. It is exported so that third-party adapters can run it too.
 //
@@ -73,6 +77,17 @@ type Harness struct {
 	// It may be called several times in one test (two apps sharing a key
 	// cache).
 	New func(t *testing.T, c *authkit.Client) Server
+	// NewWithOptions, when set, also runs the option checks (subtests
+	// "<Name>/Options/..."). It builds an app wired to c with the adapter's
+	// Middleware given mw on every route (none when mw.NoMiddleware) and:
+	//
+	//   - PathPublic (GET), answering Body;
+	//   - PathProtected and every path below it (GET PathProtected + "/..."),
+	//     behind RequireAuth given require, answering Body;
+	//   - PathSignIn and PathCallback.
+	//
+	// Translate turns mw and require into the adapter's own options.
+	NewWithOptions func(t *testing.T, c *authkit.Client, mw, require Options) Server
 }
 
 // Summary is what Body reports of one Auth.
@@ -96,6 +111,8 @@ type Report struct {
 	Context *Summary `json:"context"`
 	// AccessToken is what the adapter's access-token accessor returned.
 	AccessToken string `json:"accessToken"`
+	// Same reports that Framework and Context are the same *authkit.Auth.
+	Same bool `json:"same"`
 }
 
 func summarize(a *authkit.Auth) *Summary {
@@ -113,7 +130,7 @@ func summarize(a *authkit.Auth) *Summary {
 // fromContext the one from authkit.FromContext, accessToken the adapter's
 // access-token accessor.
 func Body(framework, fromContext *authkit.Auth, accessToken string) []byte {
-	b, _ := json.Marshal(Report{Framework: summarize(framework), Context: summarize(fromContext), AccessToken: accessToken})
+	b, _ := json.Marshal(Report{Framework: summarize(framework), Context: summarize(fromContext), AccessToken: accessToken, Same: framework == fromContext})
 	return b
 }
 
@@ -123,11 +140,15 @@ func ServeHTTP(t testing.TB, h http.Handler) Server {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	base, _ := url.Parse(srv.URL)
+	// The server's own transport: closing another test's server closes the
+	// idle connections of http.DefaultTransport, which would break requests
+	// of tests running in parallel.
+	transport := srv.Client().Transport
 	return func(r *http.Request) (*http.Response, error) {
 		r = r.Clone(r.Context())
 		r.URL.Scheme, r.URL.Host = base.Scheme, base.Host
 		r.Host = "app.test"
 		r.RequestURI = ""
-		return http.DefaultTransport.RoundTrip(r)
+		return transport.RoundTrip(r)
 	}
 }

@@ -26,7 +26,11 @@ const appBase = "http://app.test"
 var appURL, _ = url.Parse(appBase + "/")
 
 // noRedirects is an HTTP client that returns redirects instead of following them.
-var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+// It has its own transport, for the reason given in ServeHTTP.
+var noRedirects = &http.Client{
+	Transport:     http.DefaultTransport.(*http.Transport).Clone(),
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+}
 
 // Clock is a settable clock, safe for concurrent use; its zero value reads the wall clock.
 type Clock struct{ offset atomic.Int64 }
@@ -136,10 +140,7 @@ func Do(t testing.TB, srv Server, method, target, session string, header http.He
 	}
 	resp, err := srv(req)
 	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
+	return readResponse(t, resp)
 }
 
 // Get is Do with method GET.

@@ -16,7 +16,9 @@ import (
 	"github.com/authkit-go/authkit/core/seal"
 )
 
-// Run runs the whole suite against the harness's adapter, as subtests of t.
+// Run runs the whole suite against the harness's adapter, as subtests of t:
+// "<Name>/<check>", and "<Name>/Options/<check>" when the harness sets
+// NewWithOptions.
 func Run(t *testing.T, h Harness) {
 	tests := []struct {
 		name string
@@ -35,6 +37,14 @@ func Run(t *testing.T, h Harness) {
 		{"SwitchOrganization", testSwitchOrganization},
 		{"RoleRequirement", testRoleRequirement},
 		{"SignUp", testSignUp},
+		{"BearerWinsOverCookie", testBearerWinsOverCookie},
+		{"BearerDisabled", testBearerDisabled},
+	}
+	if h.NewWithOptions != nil {
+		for _, tc := range optionTests {
+			tc.name = "Options/" + tc.name
+			tests = append(tests, tc)
+		}
 	}
 	for _, tc := range tests {
 		t.Run(h.Name+"/"+tc.name, func(t *testing.T) {
