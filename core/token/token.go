@@ -47,6 +47,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jws"
 
+	"github.com/authkit-go/authkit/core/internal/memo"
 	"github.com/authkit-go/authkit/core/jwks"
 )
 
@@ -124,7 +125,7 @@ type Verifier struct {
 	leeway   time.Duration
 	cache    *jwks.Cache
 	now      func() time.Time
-	memo     *memo
+	verified *memo.Cache[*Claims]
 }
 
 // New validates cfg, applies the defaults and returns a Verifier.
@@ -179,12 +180,10 @@ func New(cfg Config) (*Verifier, error) {
 	if v.now == nil {
 		v.now = time.Now
 	}
-	switch {
-	case cfg.Remember == 0:
-		v.memo = newMemo(DefaultRemember)
-	case cfg.Remember > 0:
-		v.memo = newMemo(cfg.Remember)
+	if cfg.Remember == 0 {
+		cfg.Remember = DefaultRemember
 	}
+	v.verified = memo.New[*Claims](cfg.Remember) // nil (off) when negative
 	return v, nil
 }
 
@@ -194,8 +193,8 @@ func New(cfg Config) (*Verifier, error) {
 // returns the claims and an error matching ErrExpired. A token that passed
 // before is remembered (see Config.Remember): only its exp is checked again.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
-	if c, ok := v.memo.get(raw, v.now(), v.leeway); ok {
-		return c, nil
+	if c, ok := v.verified.Get(raw, v.now()); ok {
+		return c.clone(), nil
 	}
 	// 1. Structure, encoding, header and claim types: no network.
 	if len(raw) > MaxTokenSize {
@@ -270,7 +269,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if now.Add(-v.leeway).After(claims.ExpiresAt) {
 		return claims, fail(CodeExpired, "token expired at "+claims.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	v.memo.put(raw, claims, now)
+	v.verified.Put(raw, claims.clone(), claims.ExpiresAt.Add(v.leeway), now)
 	return claims, nil
 }
 
