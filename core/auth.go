@@ -73,6 +73,7 @@ type Auth struct {
 	// an Authorization: Bearer header.
 	Source Source `json:"source"`
 	// Claims are the verified access-token claims, custom ones included.
+	// They may be shared between requests: read, never modify.
 	Claims *token.Claims `json:"-"`
 }
 
@@ -108,10 +109,10 @@ func authFromClaims(c *token.Claims, raw string, src Source) *Auth {
 		SessionID:      c.SessionID,
 		OrganizationID: c.OrganizationID,
 		Role:           c.Role,
-		Roles:          c.Roles,
-		Permissions:    c.Permissions,
-		Entitlements:   c.Entitlements,
-		FeatureFlags:   c.FeatureFlags,
+		Roles:          slices.Clone(c.Roles),
+		Permissions:    slices.Clone(c.Permissions),
+		Entitlements:   slices.Clone(c.Entitlements),
+		FeatureFlags:   slices.Clone(c.FeatureFlags),
 		AccessToken:    raw,
 		ExpiresAt:      c.ExpiresAt,
 		IssuedAt:       c.IssuedAt,

@@ -6,14 +6,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
 
+	"github.com/authkit-go/authkit/core/internal/memo"
 	"github.com/authkit-go/authkit/core/seal"
 	"github.com/authkit-go/authkit/core/token"
 	"github.com/authkit-go/authkit/core/workos"
@@ -28,7 +29,14 @@ type Client struct {
 	verifier *token.Verifier
 
 	refreshes singleflight.Group
-	recent    recentRefreshes
+	// recent remembers refresh results for a grace period, keyed by the
+	// spent refresh token (and organization), so that requests still
+	// carrying the old cookie reuse the new session instead of replaying a
+	// single-use token.
+	recent *memo.Cache[*refreshResult]
+	// opened remembers unsealed session cookies: a session's cookie is the
+	// same on every request until its next refresh.
+	opened *memo.Cache[*session]
 }
 
 // New builds a Client from cfg, filling zero fields from the WORKOS_*
@@ -56,7 +64,11 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-	return &Client{cfg: cfg, workos: wc, verifier: v, recent: recentRefreshes{m: map[string]recentEntry{}}}, nil
+	return &Client{
+		cfg: cfg, workos: wc, verifier: v,
+		recent: memo.New[*refreshResult](maxRecentEntries),
+		opened: memo.New[*session](maxOpenedSessions),
+	}, nil
 }
 
 // Config returns the resolved configuration.
@@ -150,7 +162,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	res, err := c.refresh(ctx, r, s, org)
 	if err == nil {
 		c.setSession(&d, res.sealed)
-		d.Auth, d.Refreshed = res.auth, true
+		d.Auth, d.Refreshed = res.auth(), true
 		return d
 	}
 	d.Err = err
@@ -166,7 +178,13 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 }
 
 // openSession unseals and sanity-checks a session cookie.
+// Sessions are read-only once opened (they may be shared between
+// requests); Auth gets its own copy of what a handler could change.
 func (c *Client) openSession(sealed string) (*session, error) {
+	now := c.cfg.Clock()
+	if s, ok := c.opened.Get(sealed, now); ok {
+		return s, nil
+	}
 	var s session
 	if err := seal.UnsealJSON(sealed, c.cfg.CookiePasswords, &s, seal.WithClock(c.cfg.Clock)); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSession, err)
@@ -174,13 +192,27 @@ func (c *Client) openSession(sealed string) (*session, error) {
 	if s.AccessToken == "" || s.RefreshToken == "" || s.User.ID == "" {
 		return nil, fmt.Errorf("%w: session is missing its tokens or user", ErrInvalidSession)
 	}
+	if !sealExpires(sealed) { // AuthKit seals never expire; others are opened each time
+		c.opened.Put(sealed, &s, time.Time{}, now)
+	}
 	return &s, nil
+}
+
+// sealExpires reports whether an iron seal carries an expiry (its sixth
+// field, empty when the seal was made with ttl 0).
+func sealExpires(sealed string) bool {
+	parts := strings.SplitN(sealed, "*", 7)
+	return len(parts) < 7 || parts[5] != ""
 }
 
 func authFromSession(s *session, claims *token.Claims) *Auth {
 	a := authFromClaims(claims, s.AccessToken, SourceCookie)
 	a.User = s.User
-	a.Impersonator = s.Impersonator
+	a.User.Metadata = maps.Clone(s.User.Metadata)
+	if s.Impersonator != nil {
+		imp := *s.Impersonator
+		a.Impersonator = &imp
+	}
 	a.AuthenticationMethod = s.AuthenticationMethod
 	if a.OrganizationID == "" {
 		a.OrganizationID = s.OrganizationID
@@ -188,10 +220,15 @@ func authFromSession(s *session, claims *token.Claims) *Auth {
 	return a
 }
 
+// refreshResult is a new session, shared by every request that waited for
+// it; each gets its own Auth from auth().
 type refreshResult struct {
-	sealed string
-	auth   *Auth
+	sealed  string
+	session *session
+	claims  *token.Claims
 }
+
+func (r *refreshResult) auth() *Auth { return authFromSession(r.session, r.claims) }
 
 // refresh exchanges the session's refresh token, once per token and
 // organization in this process: concurrent callers share the call, and
@@ -199,14 +236,14 @@ type refreshResult struct {
 // same result instead of a logout.
 func (c *Client) refresh(ctx context.Context, r *Request, s *session, org string) (*refreshResult, error) {
 	key := refreshKey(s.RefreshToken, org)
-	if res := c.recent.get(key, c.cfg.Clock()); res != nil {
+	if res, ok := c.recent.Get(key, c.cfg.Clock()); ok {
 		return res, nil
 	}
 	// The shared call can outlive this request: take copies of what it
 	// needs from the request now.
 	ip, ua := strings.Clone(clientIP(r)), strings.Clone(r.Header.Get("User-Agent"))
 	ch := c.refreshes.DoChan(key, func() (any, error) {
-		if res := c.recent.get(key, c.cfg.Clock()); res != nil {
+		if res, ok := c.recent.Get(key, c.cfg.Clock()); ok {
 			return res, nil
 		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
@@ -232,8 +269,12 @@ func (c *Client) refresh(ctx context.Context, r *Request, s *session, org string
 		if err != nil {
 			return nil, err
 		}
-		c.recent.put(key, res, c.cfg.Clock())
-		ev.SessionID, ev.OrganizationID = res.auth.SessionID, res.auth.OrganizationID
+		now := c.cfg.Clock()
+		c.recent.Put(key, res, now.Add(refreshGrace), now)
+		ev.SessionID, ev.OrganizationID = res.claims.SessionID, res.claims.OrganizationID
+		if ev.OrganizationID == "" {
+			ev.OrganizationID = res.session.OrganizationID
+		}
 		if c.cfg.OnRefresh != nil {
 			c.cfg.OnRefresh(ev)
 		}
@@ -290,7 +331,7 @@ func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateRespon
 	if err != nil {
 		return nil, fmt.Errorf("authkit: sealing session: %w", err)
 	}
-	return &refreshResult{sealed: sealed, auth: authFromSession(s, claims)}, nil
+	return &refreshResult{sealed: sealed, session: s, claims: claims}, nil
 }
 
 func userFromWorkOS(u workos.User) User {
@@ -317,49 +358,14 @@ func refreshKey(refreshToken, org string) string {
 	return hex.EncodeToString(h[:])
 }
 
-// recentRefreshes remembers refresh results for a short grace period, keyed
-// by the spent refresh token, so that requests still carrying the old
-// cookie reuse the new session instead of replaying a single-use token.
-type recentRefreshes struct {
-	mu sync.Mutex
-	m  map[string]recentEntry
-}
-
-type recentEntry struct {
-	res     *refreshResult
-	expires time.Time
-}
-
 const (
+	// refreshGrace is how long a refresh result is remembered for requests
+	// still carrying the spent refresh token.
 	refreshGrace     = 60 * time.Second
 	maxRecentEntries = 10000
+	// maxOpenedSessions bounds the cookies remembered as already unsealed.
+	maxOpenedSessions = 10000
 )
-
-func (r *recentRefreshes) get(key string, now time.Time) *refreshResult {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	e, ok := r.m[key]
-	if !ok || now.After(e.expires) {
-		return nil
-	}
-	return e.res
-}
-
-func (r *recentRefreshes) put(key string, res *refreshResult, now time.Time) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.m) >= maxRecentEntries {
-		for k, e := range r.m {
-			if now.After(e.expires) {
-				delete(r.m, k)
-			}
-		}
-		if len(r.m) >= maxRecentEntries {
-			clear(r.m)
-		}
-	}
-	r.m[key] = recentEntry{res: res, expires: now.Add(refreshGrace)}
-}
 
 // sessionCookie builds the session cookie with the configured attributes.
 func (c *Client) sessionCookie(value string, maxAge int) *http.Cookie {

@@ -1153,3 +1153,39 @@ func TestSignOutWithoutKeySet(t *testing.T) {
 	require.Equal(t, jwksBefore, f.emu.Count(authkittest.EndpointJWKS), "sign-out fetches no keys")
 	requireCleared(t, d)
 }
+
+// ---------------------------------------------------------------- remembered sessions
+
+// The engine remembers opened cookies and verified tokens; every request
+// must still get an Auth of its own.
+func TestAuthIsPerRequest(t *testing.T) {
+	f := newFixture(t, nil)
+	cookie, _ := f.signIn(authkittest.AdminEmail)
+	a1 := f.load(f.c, cookie).Auth
+	require.NotNil(t, a1)
+	a1.Permissions[0] = "changed"
+	a1.User.Metadata["k"] = "changed"
+	a1.User.Email = "changed"
+	a2 := f.load(f.c, cookie).Auth
+	require.NotEqual(t, "changed", a2.Permissions[0])
+	require.NotContains(t, a2.User.Metadata, "k")
+	require.Equal(t, authkittest.AdminEmail, a2.User.Email)
+}
+
+// A seal with an expiry (not what AuthKit writes, but valid iron) is not
+// remembered past it.
+func TestExpiringSealNotRemembered(t *testing.T) {
+	f := newFixture(t, nil)
+	cookie, _ := f.signIn(authkittest.AdminEmail)
+	payload, err := seal.Unseal(cookie, seal.Single(testPassword))
+	require.NoError(t, err)
+	expiring, err := seal.Seal(payload, seal.Single(testPassword), seal.WithTTL(time.Minute), seal.WithClock(f.clock.Now))
+	require.NoError(t, err)
+
+	require.NotNil(t, f.load(f.c, expiring).Auth)
+	f.clock.Advance(2*time.Minute + time.Second) // past the TTL and iron's 60 s skew; the token is still valid
+	d := f.load(f.c, expiring)
+	require.Nil(t, d.Auth)
+	require.ErrorIs(t, d.Err, seal.ErrExpired)
+	requireCleared(t, d)
+}

@@ -227,10 +227,10 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 		return fail(http.StatusBadRequest, fmt.Errorf("%w: %w", ErrCodeExchange, err))
 	}
 	c.setSession(&d, res.sealed)
-	d.Auth = res.auth
+	d.Auth = res.auth()
 	returnTo := SafeReturnPath(st.ReturnTo, "/")
 	if c.cfg.OnSignIn != nil {
-		c.cfg.OnSignIn(CallbackResult{Auth: res.auth, ReturnTo: returnTo, State: st.Custom})
+		c.cfg.OnSignIn(CallbackResult{Auth: d.Auth, ReturnTo: returnTo, State: st.Custom})
 	}
 	d.redirect(http.StatusFound, returnTo)
 	return d
@@ -317,7 +317,7 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 	res, err := c.refresh(ctx, r, s, organizationID)
 	if err == nil {
 		c.setSession(&d, res.sealed)
-		d.Auth = res.auth
+		d.Auth = res.auth()
 		d.redirect(http.StatusSeeOther, SafeReturnPath(returnTo, "/"))
 		return d
 	}
