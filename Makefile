@@ -26,9 +26,12 @@ test: deps vet ## Vet and test every module with the race detector (includes bro
 vet: ## go vet every module.
 	go vet $(PKGS)
 
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
 .PHONY: lint
-lint: vet ## gofmt check + vet.
+lint: vet ## gofmt check, vet and staticcheck.
 	@out=$$(gofmt -l $(MODULE_DIRS)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@for d in $(MODULE_DIRS); do (cd $$d && go run $(STATICCHECK) ./...) || exit 1; done
 
 .PHONY: tidy
 tidy: ## go mod tidy every module, then fail if anything changed.

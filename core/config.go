@@ -22,14 +22,15 @@ const (
 	DefaultCookieMaxAge   = 400 * 24 * time.Hour
 	DefaultRefreshBuffer  = 60 * time.Second
 	DefaultVerifierPrefix = "wos-auth-verifier"
-	// NoRefreshBuffer disables proactive refresh: a session is refreshed
-	// only once its access token has expired.
-	NoRefreshBuffer time.Duration = -1
-	maxCookieSize                 = 4096
+	maxCookieSize         = 4096
 	// maxCookieMaxAgeSeconds bounds WORKOS_COOKIE_MAX_AGE (about 100
 	// years; browsers cap cookie lifetimes at 400 days anyway).
 	maxCookieMaxAgeSeconds = 100 * 365 * 24 * 60 * 60
 )
+
+// NoRefreshBuffer disables proactive refresh: a session is refreshed only
+// once its access token has expired.
+const NoRefreshBuffer time.Duration = -1
 
 // Config configures a Client. Zero fields are filled from the environment
 // (the WORKOS_* variables named on each field), then from defaults: a value

@@ -75,13 +75,13 @@ func TestDefaultSeed(t *testing.T) {
 }
 
 func TestLoadSeed(t *testing.T) {
-	s, err := authkittest.LoadSeed(strings.NewReader(`{
+	_, err := authkittest.LoadSeed(strings.NewReader(`{
 	 "organizations":[{"name":"Initech","feature_flags":["x"]}],
 	 "users":[{"email":"bob@initech.test","first_name":"Bob","memberships":[{"organization_id":"org_it","role":"viewer"}]}]}`))
 	if err == nil {
 		t.Fatal("unknown organization reference accepted")
 	}
-	s, err = authkittest.LoadSeed(strings.NewReader(`{
+	s, err := authkittest.LoadSeed(strings.NewReader(`{
 	 "organizations":[{"id":"org_it","name":"Initech","feature_flags":["x"]}],
 	 "users":[{"email":"bob@initech.test","first_name":"Bob","impersonator":{"email":"support@example.com","reason":"ticket"},
 	           "memberships":[{"organization_id":"org_it","role":"viewer","permissions":["a:b"]}]}]}`))

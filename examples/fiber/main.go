@@ -55,7 +55,9 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	}
 	orgs := ui.NewDirectory(emu)
 
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	// Fiber reads at most 4 KiB of request headers by default; a WorkOS
+	// session cookie alone can be 2-4 KiB, so leave room for it.
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, ReadBufferSize: 16 << 10})
 	app.Use(authkitfiber.Middleware(kit))
 	app.Get("/", func(c *fiber.Ctx) error {
 		c.Type("html")
