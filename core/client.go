@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -73,6 +74,16 @@ func New(cfg Config) (*Client, error) {
 
 // Config returns the resolved configuration.
 func (c *Client) Config() Config { return c.cfg }
+
+// CallbackPath is the path of the redirect URI: where to mount the
+// adapter's Callback handler.
+func (c *Client) CallbackPath() string {
+	u, err := url.Parse(c.cfg.RedirectURI)
+	if err != nil || u.Path == "" {
+		return "/"
+	}
+	return u.Path
+}
 
 // WorkOS returns the client's WorkOS API client.
 func (c *Client) WorkOS() *workos.Client { return c.workos }

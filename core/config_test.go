@@ -215,3 +215,18 @@ func TestNewDev(t *testing.T) {
 		require.Nil(t, emu)
 	})
 }
+
+func TestCallbackPath(t *testing.T) {
+	for uri, want := range map[string]string{
+		"http://localhost:8080/callback":      "/callback",
+		"https://app.example.com/auth/cb?x=1": "/auth/cb",
+		"https://app.example.com":             "/",
+	} {
+		c, err := authkit.New(authkit.Config{
+			ClientID: "client_1", APIKey: "sk_1", RedirectURI: uri,
+			CookiePassword: "p-32-characters-long-cookie-pass", Getenv: func(string) string { return "" },
+		})
+		require.NoError(t, err)
+		require.Equal(t, want, c.CallbackPath(), uri)
+	}
+}

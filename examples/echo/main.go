@@ -71,7 +71,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	}, authkitecho.RequireAuth(kit))
 	e.GET("/sign-in", authkitecho.SignIn(kit))
 	e.GET("/sign-up", authkitecho.SignUp(kit))
-	e.GET(demo.CallbackPath(kit), authkitecho.Callback(kit))
+	e.GET(kit.CallbackPath(), authkitecho.Callback(kit))
 	e.POST("/sign-out", authkitecho.SignOut(kit))
 	e.POST("/switch-organization", authkitecho.SwitchOrganization(kit))
 

@@ -73,7 +73,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	})
 	app.Get("/sign-in", authkitfiber.SignIn(kit))
 	app.Get("/sign-up", authkitfiber.SignUp(kit))
-	app.Get(demo.CallbackPath(kit), authkitfiber.Callback(kit))
+	app.Get(kit.CallbackPath(), authkitfiber.Callback(kit))
 	app.Post("/sign-out", authkitfiber.SignOut(kit))
 	app.Post("/switch-organization", authkitfiber.SwitchOrganization(kit))
 

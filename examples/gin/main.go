@@ -71,7 +71,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	})
 	r.GET("/sign-in", authkitgin.SignIn(kit))
 	r.GET("/sign-up", authkitgin.SignUp(kit))
-	r.GET(demo.CallbackPath(kit), authkitgin.Callback(kit))
+	r.GET(kit.CallbackPath(), authkitgin.Callback(kit))
 	r.POST("/sign-out", authkitgin.SignOut(kit))
 	r.POST("/switch-organization", authkitgin.SwitchOrganization(kit))
 

@@ -68,7 +68,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	})))
 	mux.Handle("GET /sign-in", authkithttp.SignIn(kit))
 	mux.Handle("GET /sign-up", authkithttp.SignUp(kit))
-	mux.Handle("GET "+demo.CallbackPath(kit), authkithttp.Callback(kit))
+	mux.Handle("GET "+kit.CallbackPath(), authkithttp.Callback(kit))
 	mux.Handle("POST /sign-out", authkithttp.SignOut(kit))
 	mux.Handle("POST /switch-organization", authkithttp.SwitchOrganization(kit))
 

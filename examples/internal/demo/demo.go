@@ -12,7 +12,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -118,16 +117,6 @@ func (s *Site) Emulator(opts ...authkittest.Option) []authkittest.Option {
 		opts = append(opts, authkittest.WithClock(s.opts.Clock))
 	}
 	return append(opts, s.opts.EmulatorOptions...)
-}
-
-// CallbackPath is the path of the client's redirect URI, where the
-// Callback handler is mounted.
-func CallbackPath(kit *authkit.Client) string {
-	u, err := url.Parse(kit.Config().RedirectURI)
-	if err != nil || u.Path == "" {
-		return "/callback"
-	}
-	return u.Path
 }
 
 // IsAPIRequest is the examples' authkit.Config.IsAPIRequest: everything
