@@ -23,6 +23,7 @@ package jwks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -370,14 +371,28 @@ func (c *Cache) download(ctx context.Context, url string) (map[string]jwk.Key, e
 	if int64(len(body)) > c.maxBody {
 		return nil, fmt.Errorf("jwks: %s: body exceeds %d bytes", url, c.maxBody)
 	}
-	set, err := jwk.Parse(body)
-	if err != nil {
-		return nil, fmt.Errorf("jwks: parsing %s: %w", url, err)
+	return parseSet(url, body)
+}
+
+// parseSet reads a JWK set key by key: a key this process cannot parse
+// (a new key type, a malformed entry) is skipped rather than failing the
+// whole set, and only public keys are kept, even if the set holds private
+// ones by mistake.
+func parseSet(url string, body []byte) (map[string]jwk.Key, error) {
+	var doc struct {
+		Keys []json.RawMessage `json:"keys"`
 	}
-	keys := make(map[string]jwk.Key, set.Len())
-	for i := range set.Len() {
-		k, ok := set.Key(i)
-		if !ok {
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("jwks: parsing %s: not a JWK set: %w", url, err)
+	}
+	keys := make(map[string]jwk.Key, len(doc.Keys))
+	for _, raw := range doc.Keys {
+		parsed, err := jwk.ParseKey(raw)
+		if err != nil {
+			continue
+		}
+		k, err := jwk.PublicKeyOf(parsed)
+		if err != nil {
 			continue
 		}
 		kid := k.KeyID()

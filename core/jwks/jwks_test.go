@@ -421,3 +421,34 @@ func TestConnectionRefused(t *testing.T) {
 	require.ErrorIs(t, err, jwks.ErrUnavailable)
 	assert.EqualValues(t, 1, c.Stats(url).Failures)
 }
+
+// One key this process cannot parse does not take the others down, and a
+// private key published by mistake is kept only as its public half.
+func TestSetParsedKeyByKey(t *testing.T) {
+	ks := testKeys()
+	priv, err := jwk.FromRaw(ks[1])
+	require.NoError(t, err)
+	require.NoError(t, priv.Set(jwk.KeyIDKey, "private"))
+	privJSON, err := json.Marshal(priv)
+	require.NoError(t, err)
+	var good struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	require.NoError(t, json.Unmarshal(jwksJSON(t, jwkSpec{key: ks[0], kid: "good"}), &good))
+	body := fmt.Sprintf(`{"keys":[{"kty":"RSA","kid":"broken","n":"!!","e":"AQAB"},{"kty":"future-type","kid":"new"},%s,%s]}`, good.Keys[0], privJSON)
+	srv := newServer(t, []byte(body))
+	c := jwks.New()
+
+	k, err := c.Key(context.Background(), srv.URL, "good")
+	require.NoError(t, err)
+	require.Equal(t, "good", k.KeyID())
+	k, err = c.Key(context.Background(), srv.URL, "private")
+	require.NoError(t, err)
+	var raw any
+	require.NoError(t, k.Raw(&raw))
+	require.IsType(t, &rsa.PublicKey{}, raw, "only the public half is kept")
+	_, err = c.Key(context.Background(), srv.URL, "broken")
+	require.ErrorIs(t, err, jwks.ErrKeyNotFound)
+	require.Equal(t, int64(2), srv.hits.Load(), "the first fetch, and one refetch for the unknown kid")
+	require.Equal(t, 2, c.Stats(srv.URL).Keys)
+}
