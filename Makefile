@@ -46,6 +46,10 @@ bench: ## Run every benchmark with allocation counts.
 fuzz: ## Fuzz the cookie unsealer for 30s.
 	cd core && go test -run '^$$' -fuzz FuzzUnseal -fuzztime 30s ./seal
 
+.PHONY: smoke
+smoke: ## Check that make demo serves, redirects to the emulator and stops cleanly on Ctrl-C.
+	@bash scripts/demo-smoke.sh
+
 .PHONY: demo
 demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|nethttp, PORT=8080).
 	@case "$(FRAMEWORK)" in gin|echo|fiber|nethttp) ;; *) echo "FRAMEWORK must be gin, echo, fiber or nethttp"; exit 2;; esac
