@@ -133,42 +133,36 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 		c.clearSession(&d)
 		return d
 	}
-	claims, err := c.verifier.Verify(ctx, s.AccessToken)
+	claims, verr := c.verifier.Verify(ctx, s.AccessToken)
+	if claims != nil && claims.Subject != s.User.ID {
+		d.Err = fmt.Errorf("%w: token subject does not match the session's user", ErrInvalidSession)
+		c.clearSession(&d)
+		return d
+	}
 	switch {
-	case err == nil:
-		if claims.Subject != s.User.ID {
-			d.Err = fmt.Errorf("%w: token subject does not match the session's user", ErrInvalidSession)
-			c.clearSession(&d)
-			return d
-		}
+	case verr == nil:
 		if c.cfg.RefreshBuffer == 0 || c.cfg.Clock().Add(c.cfg.RefreshBuffer).Before(claims.ExpiresAt) {
 			d.Auth = authFromSession(s, claims)
 			return d
 		}
-	case errors.Is(err, token.ErrExpired) && claims != nil:
-		if claims.Subject != s.User.ID {
-			d.Err = fmt.Errorf("%w: token subject does not match the session's user", ErrInvalidSession)
-			c.clearSession(&d)
-			return d
-		}
-		claims = nil // not usable
-	case errors.Is(err, token.ErrUnknownKey):
+	case errors.Is(verr, token.ErrExpired):
+		// Refresh below, in the expired token's organization.
+	case errors.Is(verr, token.ErrUnknownKey):
 		// Signed by a key WorkOS no longer publishes: the refresh token
 		// (sealed by us) can still renew the session.
-		claims = nil
-	case errors.Is(err, token.ErrJWKSUnavailable):
+	case errors.Is(verr, token.ErrJWKSUnavailable):
 		// Cannot verify right now: signed out for this request, cookie kept.
-		d.Err = fmt.Errorf("%w: %w", ErrUpstream, err)
+		d.Err = fmt.Errorf("%w: %w", ErrUpstream, verr)
 		return d
 	default:
-		d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, err)
+		d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, verr)
 		c.clearSession(&d)
 		return d
 	}
 
 	org := s.OrganizationID
 	if claims != nil && claims.OrganizationID != "" {
-		org = claims.OrganizationID
+		org = claims.OrganizationID // the token's org_id, expired or not
 	}
 	res, err := c.refresh(ctx, r, s, org)
 	if err == nil {
@@ -179,7 +173,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	d.Err = err
 	if errors.Is(err, ErrUpstream) {
 		// Transient: keep the cookie; serve the old token while it is valid.
-		if claims != nil {
+		if verr == nil {
 			d.Auth = authFromSession(s, claims)
 		}
 		return d
