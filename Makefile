@@ -29,9 +29,11 @@ vet: ## go vet every module.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 .PHONY: lint
-lint: vet ## gofmt check, vet and staticcheck.
+lint: vet ## gofmt check, vet, staticcheck, and each module building without go.work.
 	@out=$$(gofmt -l $(MODULE_DIRS)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@for d in $(MODULE_DIRS); do (cd $$d && go run $(STATICCHECK) ./...) || exit 1; done
+	@# Each module must also build on its own (go get users have no go.work).
+	@for d in $(MODULE_DIRS); do (cd $$d && GOWORK=off go build ./...) || { echo "$$d does not build without go.work"; exit 1; }; done
 
 .PHONY: tidy
 tidy: ## go mod tidy every module, then fail if anything changed.
