@@ -197,13 +197,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 		return c.clone(), nil
 	}
 	// 1. Structure, encoding, header and claim types: no network.
-	if len(raw) > MaxTokenSize {
-		return nil, fail(CodeMalformed, fmt.Sprintf("token is longer than %d bytes", MaxTokenSize))
-	}
-	h, rest, ok1 := strings.Cut(raw, ".")
-	p, s, ok2 := strings.Cut(rest, ".")
-	if !ok1 || !ok2 || strings.Contains(s, ".") {
-		return nil, fail(CodeMalformed, "token must have exactly three dot-separated segments")
+	h, p, sg, err := segments(raw)
+	if err != nil {
+		return nil, err
 	}
 	hdrJSON, err := decodeSegment(h)
 	if err != nil {
@@ -217,24 +213,16 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if err != nil {
 		return nil, err
 	}
-	payloadJSON, err := decodeSegment(p)
+	claims, err := payloadClaims(p)
 	if err != nil {
-		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
+		return nil, err
 	}
-	sig, err := decodeSegment(s)
+	sig, err := decodeSegment(sg)
 	if err != nil {
 		return nil, &Error{Code: CodeMalformed, Detail: "signature: " + err.Error(), Err: err}
 	}
 	if len(sig) == 0 {
 		return nil, fail(CodeMalformed, "signature is empty")
-	}
-	payload, err := decodeObject(payloadJSON)
-	if err != nil {
-		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
-	}
-	claims, err := parseClaims(payload)
-	if err != nil {
-		return nil, &Error{Code: CodeMalformed, Detail: err.Error(), Err: err}
 	}
 
 	// 2. Key and signature.
@@ -259,7 +247,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if !slices.Contains(v.issuers, claims.Issuer) {
 		return nil, fail(CodeWrongIssuer, fmt.Sprintf("issuer %q is not accepted", claims.Issuer))
 	}
-	if _, hasAud := present(payload, "aud"); hasAud && !slices.Contains(claims.Audience, v.clientID) {
+	if _, hasAud := present(claims.Raw, "aud"); hasAud && !slices.Contains(claims.Audience, v.clientID) {
 		return nil, fail(CodeWrongAudience, fmt.Sprintf("audience %q does not contain the client ID", claims.Audience))
 	}
 	now := v.now()
@@ -273,21 +261,37 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	return claims, nil
 }
 
-// checkHeader applies the header rules and returns alg and kid.
 // ParseUnverified decodes a token's claims WITHOUT checking its signature,
 // issuer, audience or expiry. Use it only for a token that came from a
 // trusted place, such as the engine's own sealed session cookie, when
 // verification is impossible (the key set is unreachable) and the claims are
 // needed for something harmless, like naming the session to sign out.
 func ParseUnverified(raw string) (*Claims, error) {
+	_, p, _, err := segments(raw)
+	if err != nil {
+		return nil, err
+	}
+	return payloadClaims(p)
+}
+
+// segments checks a compact JWS's size and splits it into its header,
+// payload and signature segments.
+func segments(raw string) (h, p, s string, err error) {
 	if len(raw) > MaxTokenSize {
-		return nil, fail(CodeMalformed, fmt.Sprintf("token is longer than %d bytes", MaxTokenSize))
+		return "", "", "", fail(CodeMalformed, fmt.Sprintf("token is longer than %d bytes", MaxTokenSize))
 	}
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		return nil, fail(CodeMalformed, "token must have exactly three dot-separated segments")
+	h, rest, ok1 := strings.Cut(raw, ".")
+	p, s, ok2 := strings.Cut(rest, ".")
+	if !ok1 || !ok2 || strings.Contains(s, ".") {
+		return "", "", "", fail(CodeMalformed, "token must have exactly three dot-separated segments")
 	}
-	payloadJSON, err := decodeSegment(parts[1])
+	return h, p, s, nil
+}
+
+// payloadClaims decodes the payload segment (strict base64url, one JSON
+// object without duplicate keys) into typed claims.
+func payloadClaims(p string) (*Claims, error) {
+	payloadJSON, err := decodeSegment(p)
 	if err != nil {
 		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
 	}
@@ -302,6 +306,7 @@ func ParseUnverified(raw string) (*Claims, error) {
 	return claims, nil
 }
 
+// checkHeader applies the header rules and returns alg and kid.
 func (v *Verifier) checkHeader(hdr map[string]json.RawMessage) (alg, kid string, err error) {
 	rawAlg, ok := hdr["alg"]
 	if !ok {
