@@ -1,6 +1,7 @@
 package authkit
 
 import (
+	"iter"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,28 +29,37 @@ func FromHTTPRequest(r *http.Request) *Request {
 	return &Request{Method: r.Method, URL: r.URL, Header: r.Header, RemoteAddr: r.RemoteAddr}
 }
 
-func (r *Request) cookie(name string) (string, bool) {
-	for _, line := range r.Header.Values("Cookie") {
-		for part := range strings.SplitSeq(line, ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-			if ok && k == name {
-				return strings.Trim(v, `"`), true
+// cookies yields the request's cookies as name, value pairs, in order.
+func (r *Request) cookies() iter.Seq2[string, string] {
+	return func(yield func(string, string) bool) {
+		for _, line := range r.Header.Values("Cookie") {
+			for part := range strings.SplitSeq(line, ";") {
+				k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+				if ok && !yield(k, strings.Trim(v, `"`)) {
+					return
+				}
 			}
+		}
+	}
+}
+
+// cookie returns the value of the first cookie called name.
+func (r *Request) cookie(name string) (string, bool) {
+	for k, v := range r.cookies() {
+		if k == name {
+			return v, true
 		}
 	}
 	return "", false
 }
 
-// cookiesWithPrefix returns the names of the request's cookies that start
-// with prefix.
+// cookiesWithPrefix returns the request's cookies whose names start with
+// prefix, by name.
 func (r *Request) cookiesWithPrefix(prefix string) map[string]string {
 	out := map[string]string{}
-	for _, line := range r.Header.Values("Cookie") {
-		for part := range strings.SplitSeq(line, ";") {
-			k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-			if ok && strings.HasPrefix(k, prefix) {
-				out[k] = v
-			}
+	for k, v := range r.cookies() {
+		if strings.HasPrefix(k, prefix) {
+			out[k] = v
 		}
 	}
 	return out
