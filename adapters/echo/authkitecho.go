@@ -147,48 +147,41 @@ func write(cfg *authkit.AdapterConfig[echo.Context], c echo.Context, d *authkit.
 	return d.Done(), nil
 }
 
-func handle(f func(context.Context, *authkit.Request, echo.Context) authkit.Decision) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		d := f(c.Request().Context(), authkit.FromHTTPRequest(c.Request()), c)
-		d.Write(c.Response())
-		return nil
-	}
+// serve answers c with one of the core's route handlers.
+func serve(c echo.Context, route func(context.Context, *authkit.Request) authkit.Decision) error {
+	d := route(c.Request().Context(), authkit.FromHTTPRequest(c.Request()))
+	d.Write(c.Response())
+	return nil
 }
 
 // SignIn redirects to WorkOS sign-in (query: return_to, login_hint,
 // organization_id).
 func SignIn(kit *authkit.Client) echo.HandlerFunc {
-	return handle(func(ctx context.Context, r *authkit.Request, _ echo.Context) authkit.Decision {
-		return kit.HandleSignIn(ctx, r)
-	})
+	return func(c echo.Context) error { return serve(c, kit.HandleSignIn) }
 }
 
-// SignUp redirects to WorkOS sign-up.
+// SignUp redirects to WorkOS sign-up (same query as SignIn).
 func SignUp(kit *authkit.Client) echo.HandlerFunc {
-	return handle(func(ctx context.Context, r *authkit.Request, _ echo.Context) authkit.Decision {
-		return kit.HandleSignUp(ctx, r)
-	})
+	return func(c echo.Context) error { return serve(c, kit.HandleSignUp) }
 }
 
 // Callback completes sign-in; mount it at the path of WORKOS_REDIRECT_URI.
 func Callback(kit *authkit.Client) echo.HandlerFunc {
-	return handle(func(ctx context.Context, r *authkit.Request, _ echo.Context) authkit.Decision {
-		return kit.Callback(ctx, r)
-	})
+	return func(c echo.Context) error { return serve(c, kit.Callback) }
 }
 
 // SignOut ends the session (POST only by default).
 func SignOut(kit *authkit.Client) echo.HandlerFunc {
-	return handle(func(ctx context.Context, r *authkit.Request, _ echo.Context) authkit.Decision {
-		return kit.SignOut(ctx, r)
-	})
+	return func(c echo.Context) error { return serve(c, kit.SignOut) }
 }
 
 // SwitchOrganization switches the session to the organization_id form
 // field (POST), then redirects to return_to (each read with c.FormValue:
 // form body first, then query).
 func SwitchOrganization(kit *authkit.Client) echo.HandlerFunc {
-	return handle(func(ctx context.Context, r *authkit.Request, c echo.Context) authkit.Decision {
-		return kit.SwitchOrganization(ctx, r, c.FormValue(authkit.ParamOrganizationID), c.FormValue(authkit.ParamReturnTo))
-	})
+	return func(c echo.Context) error {
+		return serve(c, func(ctx context.Context, r *authkit.Request) authkit.Decision {
+			return kit.SwitchOrganization(ctx, r, c.FormValue(authkit.ParamOrganizationID), c.FormValue(authkit.ParamReturnTo))
+		})
+	}
 }

@@ -16,6 +16,7 @@
 package authkitfiber
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -195,50 +196,42 @@ func method(m string) string {
 	return strings.Clone(m)
 }
 
-// handle serves one of the core's flows.
-func handle(kit *authkit.Client, f func(*authkit.Client, *fiber.Ctx, *authkit.Request) authkit.Decision) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		d := f(kit, c, request(c))
-		send(c, &d)
-		return nil
-	}
+// serve answers c with one of the core's route handlers.
+func serve(c *fiber.Ctx, route func(context.Context, *authkit.Request) authkit.Decision) error {
+	d := route(c.UserContext(), request(c))
+	send(c, &d)
+	return nil
 }
 
 // SignIn redirects to WorkOS sign-in (query: return_to, login_hint,
 // organization_id).
 func SignIn(kit *authkit.Client) fiber.Handler {
-	return handle(kit, func(k *authkit.Client, c *fiber.Ctx, r *authkit.Request) authkit.Decision {
-		return k.HandleSignIn(c.UserContext(), r)
-	})
+	return func(c *fiber.Ctx) error { return serve(c, kit.HandleSignIn) }
 }
 
 // SignUp redirects to WorkOS sign-up (same query as SignIn).
 func SignUp(kit *authkit.Client) fiber.Handler {
-	return handle(kit, func(k *authkit.Client, c *fiber.Ctx, r *authkit.Request) authkit.Decision {
-		return k.HandleSignUp(c.UserContext(), r)
-	})
+	return func(c *fiber.Ctx) error { return serve(c, kit.HandleSignUp) }
 }
 
 // Callback completes sign-in; mount it at the path of WORKOS_REDIRECT_URI.
 func Callback(kit *authkit.Client) fiber.Handler {
-	return handle(kit, func(k *authkit.Client, c *fiber.Ctx, r *authkit.Request) authkit.Decision {
-		return k.Callback(c.UserContext(), r)
-	})
+	return func(c *fiber.Ctx) error { return serve(c, kit.Callback) }
 }
 
 // SignOut ends the session (POST only by default; mount it for all methods
 // with app.All so other methods get 405).
 func SignOut(kit *authkit.Client) fiber.Handler {
-	return handle(kit, func(k *authkit.Client, c *fiber.Ctx, r *authkit.Request) authkit.Decision {
-		return k.SignOut(c.UserContext(), r)
-	})
+	return func(c *fiber.Ctx) error { return serve(c, kit.SignOut) }
 }
 
 // SwitchOrganization switches the session to the organization_id form
 // field (POST), then redirects to the return_to field.
 func SwitchOrganization(kit *authkit.Client) fiber.Handler {
-	return handle(kit, func(k *authkit.Client, c *fiber.Ctx, r *authkit.Request) authkit.Decision {
-		return k.SwitchOrganization(c.UserContext(), r,
-			strings.Clone(c.FormValue(authkit.ParamOrganizationID)), strings.Clone(c.FormValue(authkit.ParamReturnTo)))
-	})
+	return func(c *fiber.Ctx) error {
+		return serve(c, func(ctx context.Context, r *authkit.Request) authkit.Decision {
+			return kit.SwitchOrganization(ctx, r,
+				strings.Clone(c.FormValue(authkit.ParamOrganizationID)), strings.Clone(c.FormValue(authkit.ParamReturnTo)))
+		})
+	}
 }

@@ -134,49 +134,41 @@ func write(cfg *authkit.AdapterConfig[*gin.Context], c *gin.Context, d *authkit.
 	return d.Done()
 }
 
-func handle(f func(context.Context, *authkit.Request, *gin.Context) authkit.Decision) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		d := f(c.Request.Context(), authkit.FromHTTPRequest(c.Request), c)
-		d.Write(c.Writer)
-	}
+// serve answers c with one of the core's route handlers.
+func serve(c *gin.Context, route func(context.Context, *authkit.Request) authkit.Decision) {
+	d := route(c.Request.Context(), authkit.FromHTTPRequest(c.Request))
+	d.Write(c.Writer)
 }
 
 // SignIn redirects to WorkOS sign-in (query: return_to, login_hint,
 // organization_id).
 func SignIn(kit *authkit.Client) gin.HandlerFunc {
-	return handle(func(ctx context.Context, r *authkit.Request, _ *gin.Context) authkit.Decision {
-		return kit.HandleSignIn(ctx, r)
-	})
+	return func(c *gin.Context) { serve(c, kit.HandleSignIn) }
 }
 
-// SignUp redirects to WorkOS sign-up.
+// SignUp redirects to WorkOS sign-up (same query as SignIn).
 func SignUp(kit *authkit.Client) gin.HandlerFunc {
-	return handle(func(ctx context.Context, r *authkit.Request, _ *gin.Context) authkit.Decision {
-		return kit.HandleSignUp(ctx, r)
-	})
+	return func(c *gin.Context) { serve(c, kit.HandleSignUp) }
 }
 
 // Callback completes sign-in; mount it at the path of WORKOS_REDIRECT_URI.
 func Callback(kit *authkit.Client) gin.HandlerFunc {
-	return handle(func(ctx context.Context, r *authkit.Request, _ *gin.Context) authkit.Decision {
-		return kit.Callback(ctx, r)
-	})
+	return func(c *gin.Context) { serve(c, kit.Callback) }
 }
 
 // SignOut ends the session (POST only by default).
 func SignOut(kit *authkit.Client) gin.HandlerFunc {
-	return handle(func(ctx context.Context, r *authkit.Request, _ *gin.Context) authkit.Decision {
-		return kit.SignOut(ctx, r)
-	})
+	return func(c *gin.Context) { serve(c, kit.SignOut) }
 }
 
 // SwitchOrganization switches the session to the organization_id form
-// field (POST), then redirects to return_to. Like http.Request.FormValue,
-// each is read from the form body first, then from the query.
+// field (POST), then redirects to return_to (form body first, then query).
 func SwitchOrganization(kit *authkit.Client) gin.HandlerFunc {
-	return handle(func(ctx context.Context, r *authkit.Request, c *gin.Context) authkit.Decision {
-		return kit.SwitchOrganization(ctx, r, formValue(c, authkit.ParamOrganizationID), formValue(c, authkit.ParamReturnTo))
-	})
+	return func(c *gin.Context) {
+		serve(c, func(ctx context.Context, r *authkit.Request) authkit.Decision {
+			return kit.SwitchOrganization(ctx, r, formValue(c, authkit.ParamOrganizationID), formValue(c, authkit.ParamReturnTo))
+		})
+	}
 }
 
 func formValue(c *gin.Context, key string) string { return c.DefaultPostForm(key, c.Query(key)) }

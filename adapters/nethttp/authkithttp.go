@@ -136,47 +136,39 @@ func write(cfg *authkit.AdapterConfig[*http.Request], w http.ResponseWriter, r *
 	return d.Done()
 }
 
-func handle(f func(*authkit.Client, *http.Request) authkit.Decision, kit *authkit.Client) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d := f(kit, r)
-		d.Write(w)
-	})
+// serve answers r with one of the core's route handlers.
+func serve(w http.ResponseWriter, r *http.Request, route func(context.Context, *authkit.Request) authkit.Decision) {
+	d := route(r.Context(), authkit.FromHTTPRequest(r))
+	d.Write(w)
 }
 
 // SignIn redirects to WorkOS sign-in (query: return_to, login_hint,
 // organization_id).
 func SignIn(kit *authkit.Client) http.Handler {
-	return handle(func(k *authkit.Client, r *http.Request) authkit.Decision {
-		return k.HandleSignIn(r.Context(), authkit.FromHTTPRequest(r))
-	}, kit)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(w, r, kit.HandleSignIn) })
 }
 
-// SignUp redirects to WorkOS sign-up.
+// SignUp redirects to WorkOS sign-up (same query as SignIn).
 func SignUp(kit *authkit.Client) http.Handler {
-	return handle(func(k *authkit.Client, r *http.Request) authkit.Decision {
-		return k.HandleSignUp(r.Context(), authkit.FromHTTPRequest(r))
-	}, kit)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(w, r, kit.HandleSignUp) })
 }
 
 // Callback completes sign-in; mount it at the path of WORKOS_REDIRECT_URI.
 func Callback(kit *authkit.Client) http.Handler {
-	return handle(func(k *authkit.Client, r *http.Request) authkit.Decision {
-		return k.Callback(r.Context(), authkit.FromHTTPRequest(r))
-	}, kit)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(w, r, kit.Callback) })
 }
 
 // SignOut ends the session (POST only by default).
 func SignOut(kit *authkit.Client) http.Handler {
-	return handle(func(k *authkit.Client, r *http.Request) authkit.Decision {
-		return k.SignOut(r.Context(), authkit.FromHTTPRequest(r))
-	}, kit)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(w, r, kit.SignOut) })
 }
 
 // SwitchOrganization switches the session to the organization_id form
 // field (POST), then redirects to return_to.
 func SwitchOrganization(kit *authkit.Client) http.Handler {
-	return handle(func(k *authkit.Client, r *http.Request) authkit.Decision {
-		return k.SwitchOrganization(r.Context(), authkit.FromHTTPRequest(r),
-			r.FormValue(authkit.ParamOrganizationID), r.FormValue(authkit.ParamReturnTo))
-	}, kit)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serve(w, r, func(ctx context.Context, req *authkit.Request) authkit.Decision {
+			return kit.SwitchOrganization(ctx, req, r.FormValue(authkit.ParamOrganizationID), r.FormValue(authkit.ParamReturnTo))
+		})
+	})
 }
