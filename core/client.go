@@ -2,8 +2,6 @@ package authkit
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -29,15 +27,17 @@ type Client struct {
 	workos   *workos.Client
 	verifier *token.Verifier
 
-	refreshes singleflight.Group
-	// recent remembers refresh results for a grace period, keyed by the
-	// spent refresh token (and organization), so that requests still
-	// carrying the old cookie reuse the new session instead of replaying a
-	// single-use token.
-	recent *memo.Cache[*refreshResult]
+	// flights shares one refresh per refresh token among this process's
+	// requests.
+	flights singleflight.Group
+	// recent remembers what spending each refresh token led to (by its
+	// hash): the new session during a grace period, a backoff, a refusal.
+	recent *memo.Cache[*outcome]
 	// opened remembers unsealed session cookies: a session's cookie is the
 	// same on every request until its next refresh.
-	opened *memo.Cache[*session]
+	opened  *memo.Cache[*session]
+	store   *guardedStore
+	breaker breaker
 }
 
 // New builds a Client from cfg, filling zero fields from the WORKOS_*
@@ -67,8 +67,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	return &Client{
 		cfg: cfg, workos: wc, verifier: v,
-		recent: memo.New[*refreshResult](maxRecentEntries),
+		recent: memo.New[*outcome](maxRecentEntries),
 		opened: memo.New[*session](maxOpenedSessions),
+		store:  &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger},
 	}, nil
 }
 
@@ -107,11 +108,21 @@ type session struct {
 // signed out) and any cookie to set or clear. Its Status is set only when a
 // bearer token was rejected (401): a bad cookie means signed out, never an
 // error response.
+//
+// The cookie is cleared only when the session is known to be over: it does
+// not open, its session was signed out, or WorkOS confirmed the session
+// ended. A failed or lost refresh is not proof (another instance or a Node
+// app sharing the cookie may have spent the refresh token first): the
+// still-valid token is served, an expired one means signed out for this
+// request, and the cookie is left alone.
 func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	var d Decision
 	if !c.cfg.DisableBearer {
 		if tok, ok := bearerToken(r); ok {
 			claims, err := c.verifier.Verify(ctx, tok)
+			if err == nil && c.store.s.Revoked(claims.SessionID) {
+				err = errRevoked
+			}
 			if err != nil {
 				d.Err = fmt.Errorf("%w: %w", ErrInvalidBearer, err)
 				desc := bearerErrorDescription(err)
@@ -139,12 +150,20 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 		c.clearSession(&d)
 		return d
 	}
+	if claims != nil && c.store.s.Revoked(claims.SessionID) {
+		d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, errRevoked)
+		c.clearSession(&d)
+		return d
+	}
+	wait := time.Duration(0) // an unusable token waits for the refresh (bounded by ctx and the WorkOS timeout)
 	switch {
 	case verr == nil:
 		if c.cfg.RefreshBuffer == 0 || c.cfg.Clock().Add(c.cfg.RefreshBuffer).Before(claims.ExpiresAt) {
 			d.Auth = authFromSession(s, claims)
 			return d
 		}
+		// Due for a proactive refresh: wait briefly, never stall.
+		wait = c.cfg.RefreshWait
 	case errors.Is(verr, token.ErrExpired):
 		// Refresh below, in the expired token's organization.
 	case errors.Is(verr, token.ErrUnknownKey):
@@ -160,26 +179,38 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 		return d
 	}
 
-	org := s.OrganizationID
-	if claims != nil && claims.OrganizationID != "" {
-		org = claims.OrganizationID // the token's org_id, expired or not
-	}
-	res, err := c.refresh(ctx, r, s, org)
+	res, err := c.refresh(ctx, refreshRequest{session: s, wait: wait, ip: clientIP(r), ua: r.Header.Get("User-Agent")})
 	if err == nil {
+		if c.revokedResult(res) {
+			d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, errRevoked)
+			c.clearSession(&d)
+			return d
+		}
 		c.setSession(&d, res.sealed)
 		d.Auth, d.Refreshed = res.auth(), true
 		return d
 	}
-	d.Err = err
-	if errors.Is(err, ErrUpstream) {
-		// Transient: keep the cookie; serve the old token while it is valid.
-		if verr == nil {
-			d.Auth = authFromSession(s, claims)
-		}
+	if errors.Is(err, errSessionEnded) {
+		d.Err = err
+		c.clearSession(&d)
 		return d
 	}
-	c.clearSession(&d)
+	if !errors.Is(err, errRefreshPending) {
+		d.Err = err
+	}
+	if verr == nil {
+		d.Auth = authFromSession(s, claims) // the current token is still valid
+	}
 	return d
+}
+
+// errRevoked: the session was signed out (recorded in the Store).
+var errRevoked = errors.New("the session was signed out")
+
+// revokedResult reports whether a refreshed session was signed out
+// meanwhile.
+func (c *Client) revokedResult(res *refreshResult) bool {
+	return res.claims != nil && c.store.s.Revoked(res.claims.SessionID)
 }
 
 // openSession unseals and sanity-checks a session cookie.
@@ -223,77 +254,6 @@ func authFromSession(s *session, claims *token.Claims) *Auth {
 		a.OrganizationID = s.OrganizationID
 	}
 	return a
-}
-
-// refreshResult is a new session, shared by every request that waited for
-// it; each gets its own Auth from auth().
-type refreshResult struct {
-	sealed  string
-	session *session
-	claims  *token.Claims
-}
-
-func (r *refreshResult) auth() *Auth { return authFromSession(r.session, r.claims) }
-
-// refresh exchanges the session's refresh token, once per token and
-// organization in this process: concurrent callers share the call, and
-// callers that arrive shortly after with the same (now spent) token get the
-// same result instead of a logout.
-func (c *Client) refresh(ctx context.Context, r *Request, s *session, org string) (*refreshResult, error) {
-	key := refreshKey(s.RefreshToken, org)
-	if res, ok := c.recent.Get(key, c.cfg.Clock()); ok {
-		return res, nil
-	}
-	// The shared call can outlive this request: take copies of what it
-	// needs from the request now.
-	ip, ua := strings.Clone(clientIP(r)), strings.Clone(r.Header.Get("User-Agent"))
-	ch := c.refreshes.DoChan(key, func() (any, error) {
-		if res, ok := c.recent.Get(key, c.cfg.Clock()); ok {
-			return res, nil
-		}
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		resp, err := c.workos.AuthenticateWithRefreshToken(rctx, workos.RefreshParams{
-			RefreshToken:   s.RefreshToken,
-			OrganizationID: org,
-			IPAddress:      ip,
-			UserAgent:      ua,
-		})
-		ev := RefreshEvent{UserID: s.User.ID, OrganizationID: org}
-		if err != nil {
-			ev.Err, ev.Transient = err, workos.IsTransient(err)
-			if c.cfg.OnRefreshError != nil {
-				c.cfg.OnRefreshError(ev)
-			}
-			return nil, c.upstreamErr(ErrRefreshFailed, err)
-		}
-		if resp.AuthenticationMethod == "" {
-			resp.AuthenticationMethod = s.AuthenticationMethod
-		}
-		res, err := c.newSession(rctx, resp)
-		if err != nil {
-			return nil, err
-		}
-		now := c.cfg.Clock()
-		c.recent.Put(key, res, now.Add(refreshGrace), now)
-		ev.SessionID, ev.OrganizationID = res.claims.SessionID, res.claims.OrganizationID
-		if ev.OrganizationID == "" {
-			ev.OrganizationID = res.session.OrganizationID
-		}
-		if c.cfg.OnRefresh != nil {
-			c.cfg.OnRefresh(ev)
-		}
-		return res, nil
-	})
-	select {
-	case v := <-ch:
-		if v.Err != nil {
-			return nil, v.Err
-		}
-		return v.Val.(*refreshResult), nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("%w: %w", ErrUpstream, ctx.Err())
-	}
 }
 
 // upstreamErr classifies a WorkOS failure: transient ones wrap ErrUpstream
@@ -358,16 +318,7 @@ func userFromWorkOS(u workos.User) User {
 	}
 }
 
-func refreshKey(refreshToken, org string) string {
-	h := sha256.Sum256([]byte(refreshToken + "\x00" + org))
-	return hex.EncodeToString(h[:])
-}
-
 const (
-	// refreshGrace is how long a refresh result is remembered for requests
-	// still carrying the spent refresh token.
-	refreshGrace     = 60 * time.Second
-	maxRecentEntries = 10000
 	// maxOpenedSessions bounds the cookies remembered as already unsealed.
 	maxOpenedSessions = 10000
 )
@@ -402,6 +353,9 @@ func bearerToken(r *Request) (string, bool) {
 
 // bearerErrorDescription is a short, quote-free reason for WWW-Authenticate.
 func bearerErrorDescription(err error) string {
+	if errors.Is(err, errRevoked) {
+		return "session signed out"
+	}
 	var te *token.Error
 	if errors.As(err, &te) {
 		return strings.ReplaceAll(string(te.Code), `"`, "")

@@ -28,6 +28,16 @@ const (
 	maxCookieMaxAgeSeconds = 100 * 365 * 24 * 60 * 60
 )
 
+// Defaults of the refresh coordination.
+const (
+	DefaultStoreTimeout = 50 * time.Millisecond
+	DefaultRefreshWait  = 250 * time.Millisecond
+)
+
+// NoRefreshWait makes requests whose token is still valid never wait for a
+// proactive refresh (Config.RefreshWait).
+const NoRefreshWait time.Duration = -1
+
 // NoRefreshBuffer disables proactive refresh: a session is refreshed only
 // once its access token has expired.
 const NoRefreshBuffer time.Duration = -1
@@ -79,6 +89,21 @@ type Config struct {
 	JWKSCache *jwks.Cache
 	// HTTPClient is used for WorkOS API calls.
 	HTTPClient *http.Client
+
+	// Store is what the instances of the application share: refreshes (one
+	// WorkOS call per refresh token across all instances) and signed-out
+	// sessions. Default: an in-process MemoryStore, right for one
+	// instance. For several, use github.com/authkit-go/authkit/stores/redis.
+	Store Store
+	// StoreTimeout bounds each Store call (default 50ms); a Store that is
+	// down or slower falls back to in-process behaviour.
+	StoreTimeout time.Duration
+	// RefreshWait is how long a request whose token is still valid waits
+	// for a proactive refresh (default 250ms) before it is served with its
+	// current token; the refresh goes on, and its cookie goes out on a later
+	// response. A request with an expired token waits for the refresh,
+	// bounded by the WorkOS client timeout. NoRefreshWait never waits.
+	RefreshWait time.Duration
 	// DisableBearer stops the middleware from accepting
 	// Authorization: Bearer tokens.
 	DisableBearer bool
@@ -231,6 +256,15 @@ func (c Config) resolve() (Config, error) {
 	case c.RefreshBuffer < 0:
 		c.RefreshBuffer = 0
 	}
+	switch {
+	case c.RefreshWait == 0:
+		c.RefreshWait = DefaultRefreshWait
+	case c.RefreshWait < 0:
+		c.RefreshWait = time.Nanosecond // serve at once; the refresh goes on
+	}
+	if c.StoreTimeout <= 0 {
+		c.StoreTimeout = DefaultStoreTimeout
+	}
 	if c.SignOutReturnTo == "" {
 		u, _ := url.Parse(c.RedirectURI)
 		c.SignOutReturnTo = u.Scheme + "://" + u.Host + "/"
@@ -243,6 +277,9 @@ func (c Config) resolve() (Config, error) {
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now
+	}
+	if c.Store == nil {
+		c.Store = NewMemoryStore(c.Clock)
 	}
 	if c.IsAPIRequest == nil {
 		c.IsAPIRequest = DefaultIsAPIRequest

@@ -535,7 +535,14 @@ func TestRefreshTransientFailure(t *testing.T) {
 
 				require.Zero(t, refreshed.Load(), "OnRefresh must not fire")
 
-				// Once WorkOS is back the same cookie refreshes.
+				// During the backoff the same cookie does not reach WorkOS again.
+				d = f.load(c, cookie)
+				require.False(t, d.Refreshed)
+				requireNoSessionCookie(t, d)
+				require.Equal(t, 1, f.emu.Count(authkittest.EndpointRefresh), "no call during the backoff")
+
+				// Once the backoff (Retry-After for the 429) has passed, the same cookie refreshes.
+				f.clock.Advance(8 * time.Second)
 				d = f.load(c, cookie)
 				require.NoError(t, d.Err)
 				require.True(t, d.Refreshed)
@@ -565,15 +572,32 @@ func TestRefreshTerminalFailure(t *testing.T) {
 		assert.False(t, errs[0].Transient)
 		assert.Equal(t, authkittest.AdminUserID, errs[0].UserID)
 	})
-	t.Run("invalid_grant in the buffer", func(t *testing.T) {
-		f := newFixture(t, nil)
-		cookie, _ := f.signIn(authkittest.AdminEmail)
-		f.clock.Advance(authkittest.DefaultAccessTokenTTL - 30*time.Second)
-		f.emu.FailNext(authkittest.EndpointRefresh, 1, authkittest.Fault{Status: http.StatusBadRequest, Body: `{"error":"invalid_grant","error_description":"Session has already ended."}`})
-		d := f.load(f.c, cookie)
-		require.Nil(t, d.Auth, "a session WorkOS ended is not served")
-		requireCleared(t, d)
-		require.ErrorIs(t, d.Err, authkit.ErrRefreshFailed)
+	t.Run("invalid_grant while the session lives on", func(t *testing.T) {
+		// WorkOS refuses the refresh token but the session is still active:
+		// someone else (another instance, a Node app) spent it first. That
+		// is not proof the session is over: nothing is cleared.
+		for _, expired := range []bool{false, true} {
+			f := newFixture(t, nil)
+			cookie, _ := f.signIn(authkittest.AdminEmail)
+			if expired {
+				f.clock.Advance(authkittest.DefaultAccessTokenTTL + time.Minute)
+			} else {
+				f.clock.Advance(authkittest.DefaultAccessTokenTTL - 30*time.Second)
+			}
+			f.emu.FailNext(authkittest.EndpointRefresh, 1, authkittest.Fault{Status: http.StatusBadRequest, Body: `{"error":"invalid_grant","error_description":"Refresh token already used."}`})
+			d := f.load(f.c, cookie)
+			requireNoSessionCookie(t, d)
+			require.ErrorIs(t, d.Err, authkit.ErrRefreshFailed)
+			if expired {
+				require.Nil(t, d.Auth, "an expired token is not served")
+			} else {
+				require.NotNil(t, d.Auth, "the still-valid token is served")
+			}
+			// The refused token is remembered: the stale cookie does not reach WorkOS again.
+			d = f.load(f.c, cookie)
+			requireNoSessionCookie(t, d)
+			require.Equal(t, 1, f.emu.Count(authkittest.EndpointRefresh))
+		}
 	})
 }
 

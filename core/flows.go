@@ -181,7 +181,8 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 		d.Err = err
 		msg := "Sign-in could not be completed. Please go back and sign in again.\n"
 		if status == http.StatusBadGateway {
-			msg = "Sign-in is temporarily unavailable. Please try again in a moment.\n"
+			msg = "Sign-in is temporarily unavailable (WorkOS could not be reached). Please try again in a moment.\n"
+			d.header().Set("Retry-After", "5")
 		}
 		d.respond(status, "text/plain; charset=utf-8", msg)
 		return d
@@ -209,9 +210,12 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 	if st.CodeVerifier == "" || c.cfg.Clock().UnixMilli() > st.Expires {
 		return fail(http.StatusBadRequest, ErrInvalidState)
 	}
+	// Not held back by the refresh breaker: a person is waiting, and a
+	// success closes the breaker for everyone.
 	resp, err := c.workos.AuthenticateWithCode(ctx, workos.CodeParams{
 		Code: code, CodeVerifier: st.CodeVerifier, IPAddress: clientIP(r), UserAgent: r.Header.Get("User-Agent"),
 	})
+	c.breaker.record(c.cfg.Clock(), workos.IsTransient(err), err)
 	if err != nil {
 		err = c.upstreamErr(ErrCodeExchange, err)
 		if errors.Is(err, ErrUpstream) {
@@ -259,14 +263,14 @@ func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
 		d.respond(http.StatusForbidden, "text/plain; charset=utf-8", "Cross-site sign-out refused.\n")
 		return d
 	}
-	sid := ""
+	sid, ttl := "", time.Duration(0)
 	if sealed, ok := r.cookie(c.cfg.CookieName); ok && sealed != "" {
 		// The sealed cookie is ours (or a Node library's with our password),
 		// so its token names the session even when it has expired or its key
 		// is unreachable: no verification, no JWKS fetch, to end it at WorkOS.
 		if s, err := c.openSession(sealed); err == nil {
 			if claims, err := token.ParseUnverified(s.AccessToken); err == nil && claims.Subject == s.User.ID {
-				sid = claims.SessionID
+				sid, ttl = claims.SessionID, c.revocationTTL(claims)
 			}
 		}
 		c.clearSession(&d)
@@ -275,8 +279,40 @@ func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
 		d.redirect(http.StatusSeeOther, "/")
 		return d
 	}
+	c.endSession(ctx, sid, ttl)
 	d.redirect(http.StatusSeeOther, c.workos.LogoutURL(sid, c.cfg.SignOutReturnTo))
 	return d
+}
+
+// revokeTimeout bounds the server-side revocation at sign-out; the logout
+// redirect ends the session at WorkOS too, if the browser follows it.
+const revokeTimeout = 3 * time.Second
+
+// revocationTTL is how long a signed-out session is refused: past the
+// expiry of its newest possible access token.
+func (c *Client) revocationTTL(claims *token.Claims) time.Duration {
+	lifetime := 10 * time.Minute
+	if !claims.IssuedAt.IsZero() && claims.ExpiresAt.After(claims.IssuedAt) {
+		lifetime = max(lifetime, 2*claims.ExpiresAt.Sub(claims.IssuedAt))
+	}
+	return max(claims.ExpiresAt.Sub(c.cfg.Clock()), 0) + lifetime
+}
+
+// endSession records the session as signed out (in the Store, so every
+// instance refuses copies of its cookie) and revokes it at WorkOS from the
+// server, unless WorkOS is known to be failing.
+func (c *Client) endSession(ctx context.Context, sid string, ttl time.Duration) {
+	c.store.revoke(sid, ttl)
+	if !c.breaker.allow(c.cfg.Clock()) {
+		return
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), min(revokeTimeout, c.workos.Timeout()))
+	defer cancel()
+	err := c.workos.RevokeSession(rctx, sid)
+	c.breaker.record(c.cfg.Clock(), workos.IsTransient(err), err)
+	if err != nil {
+		c.cfg.Logger.Warn("authkit: revoking the session at WorkOS failed; the logout redirect ends it too", "err", err)
+	}
 }
 
 // SwitchOrganization refreshes the session into organizationID and
@@ -314,7 +350,10 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 		}
 		return c.signInAgain(ctx, r, d, returnTo)
 	}
-	res, err := c.refresh(ctx, r, s, organizationID)
+	res, err := c.refresh(ctx, refreshRequest{session: s, org: organizationID, ip: clientIP(r), ua: r.Header.Get("User-Agent")})
+	if err == nil && c.revokedResult(res) {
+		err = fmt.Errorf("%w: %w", errSessionEnded, errRevoked)
+	}
 	if err == nil {
 		c.setSession(&d, res.sealed)
 		d.Auth = res.auth()
@@ -323,16 +362,21 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 	}
 	var apiErr *workos.APIError
 	switch {
+	case errors.Is(err, errSessionEnded):
+		c.clearSession(&d)
+		d.Err = err
+		return c.signInAgain(ctx, r, d, returnTo)
 	case errors.Is(err, ErrUpstream):
+		d.header().Set("Retry-After", "5")
 		return fail(http.StatusBadGateway, err, "WorkOS is unavailable; please try again.")
 	case errors.As(err, &apiErr) && (apiErr.Code == workos.CodeSSORequired || apiErr.Code == workos.CodeMFAEnrollment):
 		sd := c.SignIn(ctx, r, SignInOptions{OrganizationID: organizationID, ReturnTo: returnTo})
 		sd.Err = fmt.Errorf("%w: %w", ErrOrganizationSwitch, err)
 		return sd
-	case workos.IsInvalidGrant(err):
-		c.clearSession(&d)
-		d.Err = err
-		return c.signInAgain(ctx, r, d, returnTo)
+	case workos.IsInvalidGrant(err) || errors.Is(err, ErrRefreshFailed) && apiErr == nil:
+		// The refresh token was spent elsewhere (another instance, a Node
+		// app): the browser holds or is about to get the newer cookie.
+		return fail(http.StatusConflict, fmt.Errorf("%w: %w", ErrOrganizationSwitch, err), "Your session changed while switching organization; please try again.")
 	default:
 		return fail(http.StatusForbidden, fmt.Errorf("%w: %w", ErrOrganizationSwitch, err), "You cannot switch to that organization.")
 	}
