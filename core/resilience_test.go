@@ -363,9 +363,9 @@ func (downStore) Begin(context.Context, string, time.Duration) ([]byte, bool, er
 	return nil, false, errDown
 }
 func (downStore) Finish(context.Context, string, []byte, time.Duration) error { return errDown }
-func (downStore) Wait(context.Context, string) ([]byte, bool, error)         { return nil, false, errDown }
-func (downStore) Revoke(context.Context, string, time.Duration) error        { return errDown }
-func (downStore) Revoked(string) bool                                        { return false }
+func (downStore) Wait(context.Context, string) ([]byte, bool, error)          { return nil, false, errDown }
+func (downStore) Revoke(context.Context, string, time.Duration) error         { return errDown }
+func (downStore) Revoked(string) bool                                         { return false }
 
 func TestStoreDownFallsBackInProcess(t *testing.T) {
 	f := newFixture(t, nil)
