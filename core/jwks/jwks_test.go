@@ -67,6 +67,7 @@ type server struct {
 	hits    atomic.Int64
 	mode    atomic.Value // string: "ok", "500", "garbage", "hang"
 	body    atomic.Value // []byte
+	header  atomic.Value // http.Header added to every response
 	arrived chan struct{}
 	release chan struct{}
 }
@@ -76,9 +77,16 @@ func newServer(t testing.TB, body []byte) *server {
 	s := &server{arrived: make(chan struct{}, 100), release: make(chan struct{})}
 	s.mode.Store("ok")
 	s.body.Store(body)
+	s.header.Store(http.Header{})
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.hits.Add(1)
-		s.arrived <- struct{}{}
+		select {
+		case s.arrived <- struct{}{}:
+		default: // nobody is counting arrivals this far
+		}
+		for k, vs := range s.header.Load().(http.Header) {
+			w.Header()[k] = vs
+		}
 		switch s.mode.Load().(string) {
 		case "500":
 			http.Error(w, "boom", http.StatusInternalServerError)
