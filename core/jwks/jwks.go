@@ -487,7 +487,7 @@ func (c *Cache) download(ctx context.Context, url string) (map[string]jwk.Key, t
 }
 
 // freshness returns how long a response stays fresh: its Cache-Control
-// max-age, clamped to [MinMaxAge, MaxMaxAge], less its Age, floored at zero.
+// max-age, capped at MaxMaxAge, less its Age (zero when Age exceeds it).
 // It returns -1 (keep the set until an unknown kid) when the response says
 // no-store or no-cache, or has no max-age, or a max-age below MinMaxAge, or
 // one that is not delta-seconds, or two that differ. Directive names are
