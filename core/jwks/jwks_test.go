@@ -67,6 +67,7 @@ type server struct {
 	hits    atomic.Int64
 	mode    atomic.Value // string: "ok", "500", "garbage", "hang"
 	body    atomic.Value // []byte
+	header  atomic.Value // http.Header added to every response
 	arrived chan struct{}
 	release chan struct{}
 }
@@ -76,9 +77,16 @@ func newServer(t testing.TB, body []byte) *server {
 	s := &server{arrived: make(chan struct{}, 100), release: make(chan struct{})}
 	s.mode.Store("ok")
 	s.body.Store(body)
+	s.header.Store(http.Header{})
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.hits.Add(1)
-		s.arrived <- struct{}{}
+		select {
+		case s.arrived <- struct{}{}:
+		default: // nobody is counting arrivals this far
+		}
+		for k, vs := range s.header.Load().(http.Header) {
+			w.Header()[k] = vs
+		}
 		switch s.mode.Load().(string) {
 		case "500":
 			http.Error(w, "boom", http.StatusInternalServerError)
@@ -209,13 +217,13 @@ func TestRotation(t *testing.T) {
 
 	// Old key removed: the next successful fetch replaces the set.
 	srv.body.Store(jwksJSON(t, jwkSpec{key: ks[1], kid: "new"}, jwkSpec{key: ks[2], kid: "newer"}))
-	clk.Advance(jwks.DefaultRefetchCooldown)
+	clk.Advance(jwks.DefaultMinRefetchInterval)
 	_, err = c.Key(ctx, srv.URL, "newer")
 	require.NoError(t, err)
 	assert.EqualValues(t, 3, srv.hits.Load())
 	_, err = c.Key(ctx, srv.URL, "old")
 	assert.ErrorIs(t, err, jwks.ErrKeyNotFound, "old kid gone after the set was replaced")
-	assert.EqualValues(t, 3, srv.hits.Load(), "within cooldown: no fetch")
+	assert.EqualValues(t, 3, srv.hits.Load(), "within the refetch interval: no fetch")
 	assert.Equal(t, 2, c.Stats(srv.URL).Keys)
 }
 
@@ -321,14 +329,14 @@ func TestUnknownKidStorm(t *testing.T) {
 		assert.Zero(t, wrong.Load())
 	}
 	storm()
-	assert.LessOrEqual(t, srv.hits.Load(), int64(2), "at most one extra fetch per cooldown")
+	assert.LessOrEqual(t, srv.hits.Load(), int64(2), "at most one extra fetch per interval")
 	storm()
-	assert.LessOrEqual(t, srv.hits.Load(), int64(2), "still within the cooldown")
+	assert.LessOrEqual(t, srv.hits.Load(), int64(2), "still within the interval")
 
-	clk.Advance(jwks.DefaultRefetchCooldown)
+	clk.Advance(jwks.DefaultMinRefetchInterval)
 	storm()
-	assert.LessOrEqual(t, srv.hits.Load(), int64(3), "one more after the cooldown")
-	assert.GreaterOrEqual(t, srv.hits.Load(), int64(3), "the cooldown passing permits a refetch")
+	assert.LessOrEqual(t, srv.hits.Load(), int64(3), "one more after the interval")
+	assert.GreaterOrEqual(t, srv.hits.Load(), int64(3), "the interval passing permits a refetch")
 
 	_, err = c.Key(ctx, srv.URL, "k1")
 	assert.NoError(t, err)
