@@ -14,9 +14,10 @@ help: ## List the targets.
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 .PHONY: deps
-deps: ## Install what the tests need and is missing (Go modules, Debian chromium).
+deps: ## Install what the tests need and is missing (Go modules, Debian chromium and redis-server).
 	@go mod download
 	@bash scripts/ensure-chromium.sh
+	@bash scripts/ensure-redis.sh
 
 .PHONY: test
 test: deps vet ## Vet and test every module with the race detector (includes browser end-to-end tests).

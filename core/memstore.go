@@ -80,7 +80,8 @@ func (m *MemoryStore) Finish(_ context.Context, key string, outcome []byte, ttl 
 	}
 	done := make(chan struct{})
 	close(done)
-	m.refresh[key] = &memRecord{outcome: append([]byte(nil), outcome...), expires: now.Add(ttl), done: done}
+	// Never nil, even when empty: a nil outcome marks a hold.
+	m.refresh[key] = &memRecord{outcome: append([]byte{}, outcome...), expires: now.Add(ttl), done: done}
 	return nil
 }
 

@@ -6,11 +6,10 @@ set -u
 for b in chromium chromium-browser google-chrome; do
   command -v "$b" >/dev/null 2>&1 && exit 0
 done
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing chromium (apt-get) for the browser tests..."
-  if apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; then
-    exit 0
-  fi
+. "$(dirname "$0")/apt.sh"
+echo "installing chromium (apt-get) for the browser tests..."
+if apt_install chromium; then
+  exit 0
 fi
 if [ "${CI:-}" = true ]; then
   echo "chromium is missing and could not be installed: apt-get install chromium" >&2
