@@ -94,8 +94,11 @@ func TestMalformedRefreshAnswerIsTransient(t *testing.T) {
 	}
 }
 
+// shortWait restores the default proactive-refresh wait.
+func shortWait(cfg *authkit.Config) { cfg.RefreshWait = authkit.DefaultRefreshWait }
+
 func TestSlowWorkOSNeverStallsValidToken(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, shortWait)
 	cookie, _ := f.signIn(authkittest.AdminEmail)
 	f.clock.Advance(inBuffer)
 	f.emu.FailNext(authkittest.EndpointRefresh, 1, authkittest.Fault{Delay: time.Minute})
@@ -112,7 +115,7 @@ func TestSlowWorkOSNeverStallsValidToken(t *testing.T) {
 }
 
 func TestRefreshCookieGoesOutOnALaterResponse(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, shortWait)
 	cookie, _ := f.signIn(authkittest.AdminEmail)
 	f.clock.Advance(inBuffer)
 	f.emu.FailNext(authkittest.EndpointRefresh, 1, authkittest.Fault{Delay: 600 * time.Millisecond})
