@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	authkit "github.com/authkit-go/authkit/core"
-	"github.com/authkit-go/authkit/core/authkittest"
 	"github.com/authkit-go/authkit/core/seal"
 )
 
@@ -164,63 +163,6 @@ func TestConfigInvalid(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestNewDev(t *testing.T) {
-	t.Run("no credentials starts the emulator", func(t *testing.T) {
-		clk := &testClock{}
-		c, emu, err := authkit.NewDev(authkit.Config{
-			RedirectURI: appOrigin + callbackPath,
-			Clock:       clk.Now,
-			Getenv:      func(string) string { return "" },
-		}, authkittest.WithAutoApprove(authkittest.PlainEmail), authkittest.WithClock(clk.Now))
-		require.NoError(t, err)
-		require.NotNil(t, emu)
-		t.Cleanup(func() { _ = emu.Close() })
-		require.Equal(t, emu.URL(), c.Config().APIBaseURL)
-		require.Equal(t, emu.ClientID(), c.Config().ClientID)
-		_, passwords := authkit.ResolvedSecrets(c)
-		require.Len(t, passwords, 1)
-
-		f := &fixture{t: t, clock: clk, emu: emu, c: c}
-		cookie, _ := f.signIn(authkittest.PlainEmail)
-		d := f.load(c, cookie)
-		require.NoError(t, d.Err)
-		require.NotNil(t, d.Auth)
-		require.Equal(t, authkittest.PlainUserID, d.Auth.User.ID)
-		// And refresh works end to end.
-		clk.Advance(time.Hour)
-		d = c.Load(context.Background(), newReq(http.MethodGet, "/", sessionCookie(cookie)))
-		require.True(t, d.Refreshed)
-	})
-	t.Run("credentials in env use WorkOS", func(t *testing.T) {
-		c, emu, err := authkit.NewDev(authkit.Config{Getenv: getenv(baseEnv())})
-		require.NoError(t, err)
-		require.Nil(t, emu)
-		require.Equal(t, "https://api.workos.com", c.Config().APIBaseURL)
-	})
-	t.Run("credentials in code use WorkOS", func(t *testing.T) {
-		env := baseEnv()
-		delete(env, "WORKOS_CLIENT_ID")
-		delete(env, "WORKOS_API_KEY")
-		c, emu, err := authkit.NewDev(authkit.Config{ClientID: "client_x", APIKey: "sk_x", Getenv: getenv(env)})
-		require.NoError(t, err)
-		require.Nil(t, emu)
-		require.Equal(t, "client_x", c.Config().ClientID)
-	})
-	t.Run("credentials but invalid config fails", func(t *testing.T) {
-		env := baseEnv()
-		delete(env, "WORKOS_COOKIE_PASSWORD")
-		_, emu, err := authkit.NewDev(authkit.Config{Getenv: getenv(env)})
-		require.ErrorIs(t, err, authkit.ErrConfig)
-		require.Nil(t, emu)
-	})
-	t.Run("no credentials but invalid config fails and stops the emulator", func(t *testing.T) {
-		_, emu, err := authkit.NewDev(authkit.Config{Getenv: func(string) string { return "" }})
-		require.ErrorIs(t, err, authkit.ErrConfig)
-		require.Contains(t, err.Error(), "WORKOS_REDIRECT_URI")
-		require.Nil(t, emu)
-	})
 }
 
 // TestConfigHoldsNoSecrets: Config hands out neither the API key nor the
