@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,6 +164,35 @@ func TestConfigInvalid(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConfigNamesEveryProblem: one run names every missing or invalid
+// variable, each with how to fix it, not one per run.
+func TestConfigNamesEveryProblem(t *testing.T) {
+	_, err := authkit.New(authkit.Config{Getenv: func(string) string { return "" }})
+	require.ErrorIs(t, err, authkit.ErrConfig)
+	for _, v := range []string{"WORKOS_CLIENT_ID", "WORKOS_API_KEY", "WORKOS_REDIRECT_URI", "WORKOS_COOKIE_PASSWORD"} {
+		require.Contains(t, err.Error(), v+" is required: set it")
+	}
+	require.Len(t, strings.Split(err.Error(), "\n"), 4, "one line per problem:\n%s", err)
+
+	const short = "short-secret"
+	_, err = authkit.New(authkit.Config{Getenv: getenv(map[string]string{
+		"WORKOS_CLIENT_ID":       "client_env",
+		"WORKOS_REDIRECT_URI":    "/callback",
+		"WORKOS_COOKIE_PASSWORD": short,
+		"WORKOS_COOKIE_NAME":     "bad name;",
+		"WORKOS_COOKIE_MAX_AGE":  "forever",
+		"WORKOS_COOKIE_SAMESITE": "sometimes",
+		"WORKOS_API_PORT":        "70000",
+	})})
+	require.ErrorIs(t, err, authkit.ErrConfig)
+	for _, v := range []string{"WORKOS_API_KEY", "WORKOS_REDIRECT_URI", "WORKOS_COOKIE_PASSWORD", "WORKOS_COOKIE_NAME",
+		"WORKOS_COOKIE_MAX_AGE", "WORKOS_COOKIE_SAMESITE", "WORKOS_API_PORT"} {
+		require.Contains(t, err.Error(), v)
+	}
+	require.NotContains(t, err.Error(), "WORKOS_CLIENT_ID", "what is set is not reported")
+	require.NotContains(t, err.Error(), short, "the error must not echo the password")
 }
 
 // TestConfigHoldsNoSecrets: Config hands out neither the API key nor the
