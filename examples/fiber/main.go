@@ -21,6 +21,7 @@ import (
 	authkitfiber "github.com/authkit-go/authkit/adapters/fiber"
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/dev"
 
 	"github.com/authkit-go/authkit/examples/internal/demo"
 	"github.com/authkit-go/authkit/examples/internal/ui"
@@ -40,10 +41,10 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	if err != nil {
 		return err
 	}
-	// WORKOS_* from the environment. Without credentials NewDev starts the
+	// WORKOS_* from the environment. Without credentials dev.New starts the
 	// built-in emulator, with 2-minute access tokens so that refreshes (60 s
 	// before expiry) show on the account page after a minute.
-	kit, emu, err := authkit.NewDev(authkit.Config{
+	kit, emu, err := dev.New(authkit.Config{
 		RedirectURI:  site.RedirectURI(),
 		IsAPIRequest: demo.IsAPIRequest,
 		Clock:        opts.Clock,
