@@ -167,6 +167,17 @@ func (s *Site) RedirectURI() string {
 	return ""
 }
 
+// SignOutReturnTo is the sign-out return URL to put in authkit.Config: in
+// dev mode, BaseURL + "/?signed_out=1", so the home page says the user is
+// signed out; otherwise "" (the default, the origin of the redirect URI:
+// WorkOS accepts only the sign-out redirects set in its dashboard).
+func (s *Site) SignOutReturnTo() string {
+	if s.opts.DevMode() {
+		return s.BaseURL + "/?signed_out=1"
+	}
+	return ""
+}
+
 // Emulator returns the built-in emulator's options: opts, then the shared
 // clock and the test's extra options.
 func (s *Site) Emulator(opts ...authkittest.Option) []authkittest.Option {
