@@ -11,7 +11,6 @@ package main
 import (
 	"context"
 	"log"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -50,6 +49,8 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		IsAPIRequest: demo.IsAPIRequest,
 		Clock:        opts.Clock,
 		Getenv:       opts.Getenv,
+		// On the emulator, sign-out lands on the home page with a notice.
+		SignOutReturnTo: site.SignOutReturnTo(),
 	}, site.Emulator(authkittest.WithAccessTokenTTL(2*time.Minute))...)
 	if err != nil {
 		site.Close()
@@ -68,7 +69,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		return ui.Account(c.Response(), auth, orgs.Of(auth))
 	}, authkitecho.RequireAuth(kit))
 	e.GET("/api/me", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, ui.JSONUser(authkitecho.Auth(c)))
+		return ui.WriteJSON(c.Response(), ui.JSONUser(authkitecho.Auth(c)))
 	}, authkitecho.RequireAuth(kit))
 	e.GET("/sign-in", authkitecho.SignIn(kit))
 	e.GET("/sign-up", authkitecho.SignUp(kit))

@@ -49,6 +49,8 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		IsAPIRequest: demo.IsAPIRequest,
 		Clock:        opts.Clock,
 		Getenv:       opts.Getenv,
+		// On the emulator, sign-out lands on the home page with a notice.
+		SignOutReturnTo: site.SignOutReturnTo(),
 	}, site.Emulator(authkittest.WithAccessTokenTTL(2*time.Minute))...)
 	if err != nil {
 		site.Close()
@@ -70,7 +72,8 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		return ui.Account(c, auth, orgs.Of(auth))
 	})
 	app.Get("/api/me", authkitfiber.RequireAuth(kit), func(c *fiber.Ctx) error {
-		return c.JSON(ui.JSONUser(authkitfiber.Auth(c)))
+		c.Type("json")
+		return ui.WriteJSON(c, ui.JSONUser(authkitfiber.Auth(c)))
 	})
 	app.Get("/sign-in", authkitfiber.SignIn(kit))
 	app.Get("/sign-up", authkitfiber.SignUp(kit))

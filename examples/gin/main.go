@@ -11,7 +11,6 @@ package main
 import (
 	"context"
 	"log"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -50,6 +49,8 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		IsAPIRequest: demo.IsAPIRequest,
 		Clock:        opts.Clock,
 		Getenv:       opts.Getenv,
+		// On the emulator, sign-out lands on the home page with a notice.
+		SignOutReturnTo: site.SignOutReturnTo(),
 	}, site.Emulator(authkittest.WithAccessTokenTTL(2*time.Minute))...)
 	if err != nil {
 		site.Close()
@@ -68,7 +69,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		_ = ui.Account(c.Writer, auth, orgs.Of(auth))
 	})
 	r.GET("/api/me", authkitgin.RequireAuth(kit), func(c *gin.Context) {
-		c.JSON(http.StatusOK, ui.JSONUser(authkitgin.Auth(c)))
+		_ = ui.WriteJSON(c.Writer, ui.JSONUser(authkitgin.Auth(c)))
 	})
 	r.GET("/sign-in", authkitgin.SignIn(kit))
 	r.GET("/sign-up", authkitgin.SignUp(kit))

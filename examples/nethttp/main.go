@@ -48,6 +48,8 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		IsAPIRequest: demo.IsAPIRequest,
 		Clock:        opts.Clock,
 		Getenv:       opts.Getenv,
+		// On the emulator, sign-out lands on the home page with a notice.
+		SignOutReturnTo: site.SignOutReturnTo(),
 	}, site.Emulator(authkittest.WithAccessTokenTTL(2*time.Minute))...)
 	if err != nil {
 		site.Close()
@@ -65,7 +67,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		_ = ui.Account(w, auth, orgs.Of(auth))
 	})))
 	mux.Handle("GET /api/me", protected(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ui.WriteJSON(w, ui.JSONUser(authkithttp.Auth(r)))
+		_ = ui.WriteJSON(w, ui.JSONUser(authkithttp.Auth(r)))
 	})))
 	mux.Handle("GET /sign-in", authkithttp.SignIn(kit))
 	mux.Handle("GET /sign-up", authkithttp.SignUp(kit))
