@@ -346,8 +346,8 @@ func TestSignOutRevokesEverywhere(t *testing.T) {
 	r.Header.Set("Sec-Fetch-Site", "same-origin")
 	d := a.SignOut(context.Background(), r)
 	require.Equal(t, http.StatusSeeOther, d.Status)
-	//MERGE: require.Equal(t, 1, f.emu.Count(authkittest.EndpointRevokeSession), "ended at WorkOS from the server")
-	//MERGE: require.False(t, f.emu.SessionActive(cb.Auth.SessionID))
+	require.Equal(t, 1, f.emu.Count(authkittest.EndpointRevokeSession), "ended at WorkOS from the server")
+	require.False(t, f.emu.SessionActive(cb.Auth.SessionID))
 
 	for name, c := range map[string]*authkit.Client{"a": a, "b": b} {
 		d := f.load(c, cookie)
