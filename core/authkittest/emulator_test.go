@@ -15,6 +15,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jwt"
+	"github.com/stretchr/testify/require"
 
 	"github.com/authkit-go/authkit/core/authkittest"
 	"github.com/authkit-go/authkit/core/workos"
@@ -600,7 +601,15 @@ func TestHangReleasedOnClose(t *testing.T) {
 			resp.Body.Close()
 		}
 	}()
-	time.Sleep(50 * time.Millisecond)
+	// Close only once the request is inside the handler with the fault
+	// taken: closing earlier would refuse the connection and pass without
+	// exercising the hang.
+	require.Eventually(t, func() bool { return e.Count(authkittest.EndpointJWKS) == 1 }, 5*time.Second, time.Millisecond)
+	select {
+	case <-done:
+		t.Fatal("request returned before Close")
+	default:
+	}
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
