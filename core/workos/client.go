@@ -36,7 +36,10 @@ type Config struct {
 	APIKey string
 	// ClientID is the WorkOS client ID (required).
 	ClientID string
-	// HTTPClient is used for requests; default is a new http.Client.
+	// HTTPClient is used for requests; default is a new http.Client. The
+	// Client works on a copy that never follows redirects (a redirect would
+	// re-send client_secret, codes and refresh tokens to another host); the
+	// caller's value is not modified.
 	HTTPClient *http.Client
 	// Timeout bounds each API request (default 10s).
 	Timeout time.Duration
@@ -105,12 +108,9 @@ func New(cfg Config) (*Client, error) {
 		baseURL:   base,
 		apiKey:    cfg.APIKey,
 		clientID:  cfg.ClientID,
-		http:      cfg.HTTPClient,
+		http:      noRedirects(cfg.HTTPClient),
 		timeout:   cfg.Timeout,
 		userAgent: cfg.UserAgent,
-	}
-	if c.http == nil {
-		c.http = &http.Client{}
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -119,6 +119,20 @@ func New(cfg Config) (*Client, error) {
 		c.userAgent = defaultUserAgent
 	}
 	return c, nil
+}
+
+// noRedirects returns a copy of hc (or of a zero http.Client) that returns
+// 3xx answers instead of following them. Go re-sends the request body on 307
+// and 308, so following a redirect from the API host would hand
+// client_secret, code, code_verifier or refresh_token to whatever host the
+// Location names.
+func noRedirects(hc *http.Client) *http.Client {
+	var cp http.Client
+	if hc != nil {
+		cp = *hc
+	}
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
 }
 
 // BaseURL returns the API base URL without a trailing slash.

@@ -197,16 +197,18 @@ func (e *TransportError) Timeout() bool {
 }
 
 // IsTransient reports whether err is worth retrying later: HTTP 408, 429 and
-// 5xx answers, network errors and timeouts. invalid_grant, sso_required,
-// mfa_enrollment, other 4xx, malformed responses and caller cancellation
-// (context.Canceled) are not transient.
+// 5xx answers, 3xx answers (the client never follows redirects; the WorkOS
+// API does not send them, so one comes from a misbehaving proxy), network
+// errors and timeouts. invalid_grant, sso_required, mfa_enrollment, other
+// 4xx and caller cancellation (context.Canceled) are not transient.
 func IsTransient(err error) bool {
 	if err == nil {
 		return false
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.StatusCode == http.StatusRequestTimeout || ae.StatusCode == http.StatusTooManyRequests || ae.StatusCode >= 500
+		s := ae.StatusCode
+		return s == http.StatusRequestTimeout || s == http.StatusTooManyRequests || s >= 500 || (s >= 300 && s < 400)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return true
