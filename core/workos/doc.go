@@ -13,6 +13,7 @@
 // Errors returned by the API are *APIError values; network failures are
 // *TransportError values. Use IsTransient to decide whether a failed call may
 // be retried and IsInvalidGrant (or the Err* sentinels with errors.Is) to
-// detect terminal authentication failures. Neither error type ever contains
-// tokens, codes or keys.
+// detect terminal authentication failures. Neither error type's Error()
+// ever contains tokens, codes, keys or upstream free text (APIError keeps
+// WorkOS's message in its Description field, which is unsafe to log).
 package workos

@@ -49,3 +49,45 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 		require.Nil(t, callers.CheckRedirect, "the caller's http.Client was modified")
 	}
 }
+
+// TestErrorStringCarriesNoUpstreamText: Error() reaches logs and the
+// engine's Decision.Err, so upstream free text (error_description, message)
+// stays out of it; an upstream that echoed a token would otherwise have it
+// logged.
+func TestErrorStringCarriesNoUpstreamText(t *testing.T) {
+	const tok = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1c2VyXzEifQ.c2lnbmF0dXJlX1NFQ1JFVA"
+	var body, reqID string
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Request-ID", reqID)
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(api.Close)
+	c, err := workos.New(workos.Config{BaseURL: api.URL, ClientID: "client_1", APIKey: "sk_test_1"})
+	require.NoError(t, err)
+	call := func() (*workos.APIError, error) {
+		_, err := c.AuthenticateWithRefreshToken(context.Background(), workos.RefreshParams{RefreshToken: "rt_1"})
+		var ae *workos.APIError
+		require.True(t, errors.As(err, &ae), "%v", err)
+		return ae, err
+	}
+
+	body, reqID = `{"error":"invalid_grant","error_description":"Refresh token `+tok+` is invalid."}`, "req_01HXYZ-abc.1"
+	ae, err := call()
+	require.True(t, workos.IsInvalidGrant(err))
+	require.Contains(t, ae.Description, tok, "Description stays available to callers")
+	require.NotContains(t, err.Error(), tok)
+	require.NotContains(t, err.Error(), "is invalid", "no upstream free text at all")
+	require.Equal(t, "workos: API error: status 400: invalid_grant (request req_01HXYZ-abc.1)", err.Error())
+
+	// A code or request ID that is not a plain identifier is dropped.
+	body, reqID = `{"code":"`+tok+`","message":"`+tok+`"}`, "Bearer "+tok
+	ae, err = call()
+	require.NotContains(t, err.Error(), tok)
+	require.NotContains(t, err.Error(), "SECRET")
+	require.Empty(t, ae.Code)
+	require.Empty(t, ae.RequestID)
+	require.Equal(t, tok, ae.Description)
+	require.Equal(t, "workos: API error: status 400", err.Error())
+}
