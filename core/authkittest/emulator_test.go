@@ -556,9 +556,22 @@ func TestFaults(t *testing.T) {
 
 	e.FailNext(authkittest.EndpointRefresh, 1, authkittest.Fault{Status: 200, Body: `{"user": garbage`})
 	_, err = c.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: r.RefreshToken})
-	if !errors.Is(err, workos.ErrMalformedResponse) || workos.IsTransient(err) {
+	if !errors.Is(err, workos.ErrMalformedResponse) || !workos.IsTransient(err) {
 		t.Fatalf("garbage: %v", err)
 	}
+	// A fault can pose as a proxy's HTML page: its Content-Type is sent as
+	// given.
+	html := http.Header{}
+	html.Set("Content-Type", "text/html")
+	e.FailNext(authkittest.EndpointRefresh, 1, authkittest.Fault{Status: 200, Header: html, Body: "<html>proxy</html>"})
+	hresp, err := http.Post(e.URL()+"/user_management/authenticate", "application/json", strings.NewReader(`{"grant_type":"refresh_token"}`))
+	require.NoError(t, err)
+	hbody, err := io.ReadAll(hresp.Body)
+	hresp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, hresp.StatusCode)
+	require.Equal(t, "text/html", hresp.Header.Get("Content-Type"))
+	require.Equal(t, "<html>proxy</html>", string(hbody))
 
 	slow, _ := workos.New(workos.Config{BaseURL: e.URL(), ClientID: e.ClientID(), APIKey: e.APIKey(), Timeout: 100 * time.Millisecond})
 	e.FailNext(authkittest.EndpointRefresh, 1, authkittest.Fault{Delay: time.Hour})

@@ -329,7 +329,8 @@ func addOpt(m map[string]string, k, v string) {
 }
 
 // ErrMalformedResponse is wrapped by errors for 2xx responses whose body is
-// not the expected JSON.
+// not the expected JSON (not JSON, missing required fields, over 1 MiB).
+// IsTransient reports true for it: see IsTransient.
 var ErrMalformedResponse = errors.New("workos: malformed response")
 
 func (c *Client) authenticate(ctx context.Context, body map[string]string) (*AuthenticateResponse, error) {

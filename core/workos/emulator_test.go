@@ -142,17 +142,24 @@ func TestErrorClasses(t *testing.T) {
 	if !workos.IsTransient(err) || !workos.IsTimeout(err) || !errors.As(err, &te) || time.Since(start) > 5*time.Second {
 		t.Fatalf("hang: %v", err)
 	}
-	e.FailNext(authkittest.EndpointAuthenticate, 1, authkittest.Fault{Status: 200, Body: `<<garbage>>`})
-	if err := refresh(); !errors.Is(err, workos.ErrMalformedResponse) || workos.IsTransient(err) {
-		t.Fatalf("garbage: %v", err)
-	}
-	e.FailNext(authkittest.EndpointAuthenticate, 1, authkittest.Fault{Status: 200, Body: `{"user":{}}`})
-	if err := refresh(); !errors.Is(err, workos.ErrMalformedResponse) {
-		t.Fatalf("incomplete: %v", err)
-	}
-	e.FailNext(authkittest.EndpointAuthenticate, 1, authkittest.Fault{Status: 200, Body: `{"pad":"` + strings.Repeat("x", 1<<20) + `"}`})
-	if err := refresh(); !errors.Is(err, workos.ErrMalformedResponse) {
-		t.Fatalf("oversized: %v", err)
+	// Unusable 2xx bodies are malformed and transient: WorkOS may have
+	// answered through a broken proxy, which ends no session.
+	html := http.Header{}
+	html.Set("Content-Type", "text/html; charset=utf-8")
+	for name, f := range map[string]authkittest.Fault{
+		"garbage":    {Status: 200, Body: `<<garbage>>`},
+		"html page":  {Status: 200, Header: html, Body: "<!doctype html><title>Gateway</title><p>Please wait…</p>"},
+		"empty JSON": {Status: 200, Body: `{}`},
+		"incomplete": {Status: 200, Body: `{"user":{}}`},
+		"no body":    {Status: 204},
+		"oversized":  {Status: 200, Body: `{"pad":"` + strings.Repeat("x", 1<<20) + `"}`},
+	} {
+		e.FailNext(authkittest.EndpointAuthenticate, 1, f)
+		err := refresh()
+		require.ErrorIs(t, err, workos.ErrMalformedResponse, name)
+		require.True(t, workos.IsTransient(err), name)
+		require.False(t, workos.IsInvalidGrant(err), name)
+		require.NotContains(t, err.Error(), "Gateway", name)
 	}
 	e.FailNext(authkittest.EndpointAuthenticate, 1, authkittest.Fault{Status: 400, Body: `{"error":"sso_required","error_description":"Must use SSO","email":"admin@example.com","connection_ids":["conn_1"],"pending_authentication_token":"pat_SECRET","authkit_redirect_url":"https://auth.example.com/sso?x=1"}`})
 	err = refresh()

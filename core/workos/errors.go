@@ -236,9 +236,18 @@ func (e *TransportError) Timeout() bool {
 // API does not send them, so one comes from a misbehaving proxy), network
 // errors and timeouts. invalid_grant, sso_required, mfa_enrollment, other
 // 4xx and caller cancellation (context.Canceled) are not transient.
+//
+// A 2xx answer whose body is not the expected JSON (garbage, an HTML page,
+// "{}", a body over 1 MiB: ErrMalformedResponse) is transient too: WorkOS
+// itself answers with the documented shape, so such a body comes from
+// something in between (a captive or broken proxy), and it says nothing
+// about whether the session or code is still good.
 func IsTransient(err error) bool {
 	if err == nil {
 		return false
+	}
+	if errors.Is(err, ErrMalformedResponse) {
+		return true
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
