@@ -270,6 +270,21 @@ func TestPKCE(t *testing.T) {
 	if _, err := pub.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: r.RefreshToken}); err != nil {
 		t.Fatal("public refresh:", err)
 	}
+	// A public client replaying a spent code or refresh token, or sending an
+	// unknown one, is a valid client with a bad grant: invalid_grant, as
+	// WorkOS and RFC 6749 (5.2) answer, not invalid_client.
+	_, err = pub.AuthenticateWithCode(ctx, workos.CodeParams{Code: code, CodeVerifier: verifier})
+	require.Equal(t, workos.CodeInvalidGrant, workos.ErrorCode(err), "spent code: %v", err)
+	_, err = pub.AuthenticateWithCode(ctx, workos.CodeParams{Code: "code_unknown", CodeVerifier: verifier})
+	require.Equal(t, workos.CodeInvalidGrant, workos.ErrorCode(err), "unknown code: %v", err)
+	_, err = pub.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: r.RefreshToken})
+	require.Equal(t, workos.CodeInvalidGrant, workos.ErrorCode(err), "spent refresh token: %v", err)
+	_, err = pub.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: "rt_unknown"})
+	require.Equal(t, workos.CodeInvalidGrant, workos.ErrorCode(err), "unknown refresh token: %v", err)
+	// A client ID the emulator does not know stays invalid_client.
+	other, _ := workos.New(workos.Config{BaseURL: e.URL(), ClientID: "client_other"})
+	_, err = other.AuthenticateWithCode(ctx, workos.CodeParams{Code: "code_unknown", CodeVerifier: verifier})
+	require.Equal(t, workos.CodeInvalidClient, workos.ErrorCode(err))
 	// ... but not without PKCE.
 	code = codeFor(t, e, c, authkittest.AdminEmail, workos.AuthorizationURLParams{})
 	_, err = pub.AuthenticateWithCode(ctx, workos.CodeParams{Code: code})

@@ -331,7 +331,10 @@ func (e *Emulator) codeGrant(w http.ResponseWriter, r *http.Request, a authReque
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, found := e.codes[a.Code]
-	if !e.clientOK(a, found && c.challenge != "") {
+	// A public client (no client_secret) may exchange a PKCE code. With a
+	// known client ID and a code that is unknown or already spent, the grant
+	// is what is wrong: invalid_grant (RFC 6749 5.2), as WorkOS answers.
+	if !e.clientOK(a, !found || c.challenge != "") {
 		oauthError(w, http.StatusBadRequest, "invalid_client", "Invalid client ID or client secret.")
 		return
 	}
@@ -372,7 +375,9 @@ func (e *Emulator) refreshGrant(w http.ResponseWriter, r *http.Request, a authRe
 	if found {
 		s = e.sessions[rt.sessionID]
 	}
-	if !e.clientOK(a, s != nil && s.public) {
+	// As for codes: an unknown refresh token from a public client is
+	// invalid_grant; a confidential session's token needs the secret.
+	if !e.clientOK(a, s == nil || s.public) {
 		oauthError(w, http.StatusBadRequest, "invalid_client", "Invalid client ID or client secret.")
 		return
 	}
