@@ -141,6 +141,10 @@ func (c *Client) BaseURL() string { return c.baseURL }
 // ClientID returns the configured WorkOS client ID.
 func (c *Client) ClientID() string { return c.clientID }
 
+// Timeout returns the per-request timeout (Config.Timeout, default
+// DefaultTimeout): the longest any single API call of this client takes.
+func (c *Client) Timeout() time.Duration { return c.timeout }
+
 // AuthorizationURLParams are the query parameters of the AuthKit
 // authorization URL (GET /user_management/authorize).
 type AuthorizationURLParams struct {
@@ -334,46 +338,77 @@ func addOpt(m map[string]string, k, v string) {
 var ErrMalformedResponse = errors.New("workos: malformed response")
 
 func (c *Client) authenticate(ctx context.Context, body map[string]string) (*AuthenticateResponse, error) {
-	const path = "/user_management/authenticate"
-	buf, err := json.Marshal(body)
+	status, data, err := c.do(ctx, http.MethodPost, "/user_management/authenticate", "", nil, body, false)
 	if err != nil {
-		return nil, fmt.Errorf("workos: encode request: %w", err)
+		return nil, err
+	}
+	var out AuthenticateResponse
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, fmt.Errorf("%w: status %d: %v", ErrMalformedResponse, status, jsonErrSummary(err))
+	}
+	if out.AccessToken == "" || out.RefreshToken == "" || out.User.ID == "" {
+		return nil, fmt.Errorf("%w: status %d: missing user, access_token or refresh_token", ErrMalformedResponse, status)
+	}
+	return &out, nil
+}
+
+// do sends one API request bounded by the client's timeout and returns the
+// status and body of a 2xx answer. path is the request path (escaped);
+// opPath, when not "", names the operation in errors instead of path (so
+// IDs in paths stay out of them). body, when not nil, is sent as JSON;
+// bearer adds "Authorization: Bearer <API key>", which the management
+// endpoints require. Non-2xx answers are *APIError values, failed exchanges
+// *TransportError values, an oversized 2xx body ErrMalformedResponse.
+func (c *Client) do(ctx context.Context, method, path, opPath string, query url.Values, body any, bearer bool) (int, []byte, error) {
+	if opPath == "" {
+		opPath = path
+	}
+	op := method + " " + opPath
+	var rd io.Reader
+	if body != nil {
+		buf, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, fmt.Errorf("workos: %s: encode request: %w", op, err)
+		}
+		rd = bytes.NewReader(buf)
+	}
+	u := c.baseURL + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, bytes.NewReader(buf))
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return nil, fmt.Errorf("workos: build request: %w", err)
+		return 0, nil, fmt.Errorf("workos: %s: build request: %w", op, scrubURLError(err))
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
+	if bearer {
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, &TransportError{Op: "POST " + path, Err: scrubURLError(err)}
+		return 0, nil, &TransportError{Op: op, Err: scrubURLError(err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
 	if err != nil {
-		return nil, &TransportError{Op: "POST " + path, Err: scrubURLError(err)}
+		return 0, nil, &TransportError{Op: op, Err: scrubURLError(err)}
 	}
 	if len(data) > maxBodyBytes {
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			return nil, fmt.Errorf("%w: body exceeds %d bytes", ErrMalformedResponse, maxBodyBytes)
+			return 0, nil, fmt.Errorf("%w: body exceeds %d bytes", ErrMalformedResponse, maxBodyBytes)
 		}
 		data = data[:maxBodyBytes]
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, newAPIError(resp, data, time.Now())
+		return 0, nil, newAPIError(resp, data, time.Now())
 	}
-	var out AuthenticateResponse
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("%w: status %d: %v", ErrMalformedResponse, resp.StatusCode, jsonErrSummary(err))
-	}
-	if out.AccessToken == "" || out.RefreshToken == "" || out.User.ID == "" {
-		return nil, fmt.Errorf("%w: status %d: missing user, access_token or refresh_token", ErrMalformedResponse, resp.StatusCode)
-	}
-	return &out, nil
+	return resp.StatusCode, data, nil
 }
 
 // jsonErrSummary describes a JSON decode error without quoting body content.
