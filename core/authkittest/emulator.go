@@ -43,6 +43,10 @@ const (
 	EndpointJWKS Endpoint = "jwks"
 	// EndpointLogout is GET /user_management/sessions/logout.
 	EndpointLogout Endpoint = "logout"
+	// EndpointRevokeSession is POST /user_management/sessions/revoke.
+	EndpointRevokeSession Endpoint = "sessions:revoke"
+	// EndpointListSessions is GET /user_management/users/{id}/sessions.
+	EndpointListSessions Endpoint = "sessions:list"
 )
 
 // Fault is an injected failure (see FailNext). After Delay (cut short when
@@ -173,6 +177,7 @@ type Emulator struct {
 	pending     map[string]*pendingAuth
 	codes       map[string]*codeGrant
 	sessions    map[string]*session
+	sessionSeq  int
 	refresh     map[string]*refreshEntry
 	counts      map[Endpoint]int
 	faults      map[Endpoint][]Fault
@@ -198,11 +203,25 @@ type codeGrant struct {
 }
 
 type session struct {
-	id      string
-	userID  string
-	orgID   string
-	public  bool
-	revoked bool
+	id         string
+	seq        int // creation order, for listing
+	userID     string
+	orgID      string
+	public     bool
+	revoked    bool
+	authMethod string // the list's auth_method
+	ipAddress  string
+	userAgent  string
+	created    time.Time
+	updated    time.Time
+}
+
+// revokeLocked ends s (logout, revoke endpoint, RevokeSession).
+func (e *Emulator) revokeLocked(s *session) {
+	if !s.revoked {
+		s.revoked = true
+		s.updated = e.clock()
+	}
 }
 
 type refreshEntry struct {
@@ -482,7 +501,7 @@ func (e *Emulator) RevokeSession(sessionID string) bool {
 	defer e.mu.Unlock()
 	s, ok := e.sessions[sessionID]
 	if ok {
-		s.revoked = true
+		e.revokeLocked(s)
 	}
 	return ok
 }

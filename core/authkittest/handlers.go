@@ -22,6 +22,8 @@ func (e *Emulator) routes() http.Handler {
 	mux.HandleFunc("POST /user_management/authenticate", e.handleAuthenticate)
 	mux.HandleFunc("GET /sso/jwks/{clientId}", e.handleJWKS)
 	mux.HandleFunc("GET /user_management/sessions/logout", e.handleLogout)
+	mux.HandleFunc("POST /user_management/sessions/revoke", e.handleRevokeSession)
+	mux.HandleFunc("GET /user_management/users/{id}/sessions", e.handleListSessions)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -358,7 +360,17 @@ func (e *Emulator) codeGrant(w http.ResponseWriter, r *http.Request, a authReque
 		oauthError(w, http.StatusBadRequest, "invalid_grant", "The user no longer exists.")
 		return
 	}
-	s := &session{id: newID("session_"), userID: u.ID, orgID: c.orgID, public: c.challenge != "" && a.ClientSecret == ""}
+	now := e.clock()
+	e.sessionSeq++
+	s := &session{
+		id: newID("session_"), seq: e.sessionSeq, userID: u.ID, orgID: c.orgID,
+		public:     c.challenge != "" && a.ClientSecret == "",
+		authMethod: "password", ipAddress: a.IPAddress, userAgent: a.UserAgent,
+		created: now, updated: now,
+	}
+	if u.Impersonator != nil {
+		s.authMethod = "impersonation"
+	}
 	e.sessions[s.id] = s
 	e.respondSessionLocked(w, r, s, u)
 }
@@ -518,7 +530,7 @@ func (e *Emulator) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	if s, ok := e.sessions[sid]; ok {
-		s.revoked = true
+		e.revokeLocked(s)
 	}
 	e.mu.Unlock()
 	e.log.Debug("authkittest: session logged out", "session", sid)
