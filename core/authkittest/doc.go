@@ -38,6 +38,7 @@
 //
 // Tests can inject faults (FailNext), rotate keys (RotateKeys), count calls
 // (Count), change the token lifetime and mint tokens directly
-// (MintAccessToken). The emulator is safe for concurrent use and quiet by
+// (MintAccessToken), and set the key set's Cache-Control
+// (WithJWKSCacheControl; none by default). The emulator is safe for concurrent use and quiet by
 // default; it never logs tokens, codes or keys.
 package authkittest

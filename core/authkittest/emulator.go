@@ -73,6 +73,7 @@ type config struct {
 	autoApprove string
 	logger      *slog.Logger
 	publicURL   string
+	jwksCache   string
 }
 
 // WithClientID sets the WorkOS client ID (default "client_emulator").
@@ -155,6 +156,20 @@ func WithPublicURL(u string) Option {
 	return func(c *config) error { c.publicURL = strings.TrimRight(u, "/"); return nil }
 }
 
+// WithJWKSCacheControl makes JWKS responses carry "Cache-Control: v" (for
+// example "public, max-age=300"), so tests can exercise a key-set cache's
+// handling of the header. By default JWKS responses carry no Cache-Control:
+// what the real WorkOS sends there is not documented.
+func WithJWKSCacheControl(v string) Option {
+	return func(c *config) error {
+		if strings.ContainsAny(v, "\r\n") {
+			return errors.New("authkittest: Cache-Control value contains a line break")
+		}
+		c.jwksCache = v
+		return nil
+	}
+}
+
 // Emulator is a fake WorkOS User Management API.
 type Emulator struct {
 	clientID string
@@ -162,6 +177,8 @@ type Emulator struct {
 	clock    func() time.Time
 	log      *slog.Logger
 	handler  http.Handler
+	// jwksCache is the JWKS Cache-Control value ("" sends none).
+	jwksCache string
 
 	srv       *http.Server
 	closeOnce sync.Once
@@ -262,6 +279,7 @@ func New(opts ...Option) (*Emulator, error) {
 		apiKey:      cfg.apiKey,
 		clock:       cfg.clock,
 		log:         cfg.logger,
+		jwksCache:   cfg.jwksCache,
 		closed:      make(chan struct{}),
 		url:         cfg.publicURL,
 		ttl:         cfg.ttl,

@@ -675,3 +675,28 @@ func newRecorder() *recorder                    { return &recorder{h: http.Heade
 func (r *recorder) Header() http.Header         { return r.h }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *recorder) WriteHeader(s int)           { r.status = s }
+
+func TestJWKSCacheControl(t *testing.T) {
+	get := func(u string) *http.Response {
+		t.Helper()
+		resp, err := http.Get(u)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	// Default: no Cache-Control on the key set (WorkOS documents none);
+	// API answers stay no-store.
+	e := authkittest.NewServer(t)
+	resp := get(e.JWKSURL())
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Empty(t, resp.Header.Values("Cache-Control"))
+	require.Equal(t, "no-store", get(e.URL()+"/sso/jwks/client_unknown").Header.Get("Cache-Control"))
+
+	c := authkittest.NewServer(t, authkittest.WithJWKSCacheControl("public, max-age=300"))
+	resp = get(c.JWKSURL())
+	require.Equal(t, []string{"public, max-age=300"}, resp.Header.Values("Cache-Control"))
+	require.Equal(t, "no-store", get(c.URL()+"/health").Header.Get("Cache-Control"))
+
+	_, err := authkittest.New(authkittest.WithJWKSCacheControl("max-age=1\r\nX-Injected: 1"))
+	require.Error(t, err)
+}

@@ -34,8 +34,14 @@ func (e *Emulator) routes() http.Handler {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	writeJSONCached(w, status, v)
+}
+
+// writeJSONCached writes v with whatever Cache-Control w already has (none
+// unless set).
+func writeJSONCached(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
@@ -511,7 +517,10 @@ func (e *Emulator) handleJWKS(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	k := e.key.public()
 	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"keys": []jwksKey{k}})
+	if e.jwksCache != "" {
+		w.Header().Set("Cache-Control", e.jwksCache)
+	}
+	writeJSONCached(w, http.StatusOK, map[string]any{"keys": []jwksKey{k}})
 }
 
 func (e *Emulator) handleLogout(w http.ResponseWriter, r *http.Request) {
