@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -427,10 +428,28 @@ func jsonErrSummary(err error) string {
 // scrubURLError strips the URL from *url.Error (it never carries secrets
 // here, but keeps messages short) while keeping the cause chain for
 // errors.Is / errors.As.
+//
+// Go's transport quotes what the peer sent when it is not HTTP ("malformed
+// HTTP status code \"...\"", "malformed MIME header line: ..."): that is
+// upstream text, which may echo the request, so such errors are replaced
+// with errPeerProtocol. Timeouts, cancellations and network errors keep
+// their chain.
 func scrubURLError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return ue.Err
+		err = ue.Err
 	}
-	return err
+	msg := err.Error()
+	if !strings.Contains(msg, "malformed") && !strings.ContainsRune(msg, '"') {
+		return err
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.As(err, &ne) {
+		return err
+	}
+	return errPeerProtocol
 }
+
+// errPeerProtocol stands for a transport error that quoted the peer's
+// non-HTTP answer.
+var errPeerProtocol = errors.New("malformed HTTP response (not quoted)")

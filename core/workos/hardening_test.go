@@ -1,9 +1,11 @@
 package workos_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -90,4 +92,33 @@ func TestErrorStringCarriesNoUpstreamText(t *testing.T) {
 	require.Empty(t, ae.RequestID)
 	require.Equal(t, tok, ae.Description)
 	require.Equal(t, "workos: API error: status 400", err.Error())
+}
+
+// TestNonHTTPAnswerNotQuoted: Go's transport quotes the first line of a
+// non-HTTP answer in its error ("malformed HTTP response \"...\""); that is
+// upstream text too, and stays out of the error.
+func TestNonHTTPAnswerNotQuoted(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				_, _ = bufio.NewReader(conn).ReadString('\n')
+				_, _ = io.WriteString(conn, "ECHO refresh_token=rt_SECRET\r\n\r\n")
+			}()
+		}
+	}()
+	c, err := workos.New(workos.Config{BaseURL: "http://" + ln.Addr().String(), ClientID: "client_1", APIKey: "sk_test_1"})
+	require.NoError(t, err)
+	_, err = c.AuthenticateWithRefreshToken(context.Background(), workos.RefreshParams{RefreshToken: "rt_1"})
+	require.Error(t, err)
+	require.True(t, workos.IsTransient(err), "%v", err)
+	require.NotContains(t, err.Error(), "SECRET")
+	require.Contains(t, err.Error(), "malformed HTTP response")
 }
