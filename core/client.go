@@ -226,8 +226,12 @@ func (c *Client) revokedResult(res *refreshResult) bool {
 // requests); Auth gets its own copy of what a handler could change.
 func (c *Client) openSession(sealed string) (*session, error) {
 	now := c.cfg.Clock()
-	if s, ok := c.opened.Get(sealed, now); ok {
-		return s, nil
+	// The size cap comes before the memo, which hashes the whole cookie:
+	// UnsealJSON refuses an oversized one by its length alone.
+	if len(sealed) <= seal.MaxSealedLength {
+		if s, ok := c.opened.Get(sealed, now); ok {
+			return s, nil
+		}
 	}
 	var s session
 	if err := seal.UnsealJSON(sealed, c.cfg.CookiePasswords, &s, seal.WithClock(c.cfg.Clock)); err != nil {
