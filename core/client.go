@@ -81,6 +81,7 @@ func (c *Client) Config() Config {
 	cfg.APIKey, cfg.CookiePassword, cfg.CookiePasswords = "", "", nil
 	cfg.Issuers = append([]string(nil), cfg.Issuers...)
 	cfg.Algorithms = append([]string(nil), cfg.Algorithms...)
+	cfg.TrustedOrigins = append([]string(nil), cfg.TrustedOrigins...)
 	return cfg
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,6 +115,12 @@ type Config struct {
 	// SignOutReturnTo is where WorkOS sends the browser after sign-out
 	// (default: the origin of RedirectURI).
 	SignOutReturnTo string
+	// TrustedOrigins lists origins besides RedirectURI's from which
+	// sign-out and organization switch are accepted, for an application
+	// split over hosts (WORKOS_TRUSTED_ORIGINS, comma-separated). Each is
+	// scheme://host[:port], e.g. https://www.example.com. Requests from any
+	// other origin, sibling subdomains included, are refused with 403.
+	TrustedOrigins []string
 	// IsAPIRequest decides whether an unauthenticated request gets 401
 	// (true) or a redirect to sign-in (false). Default: Accept prefers
 	// JSON, or the request is a fetch/XHR, or it carries Authorization.
@@ -131,6 +138,10 @@ type Config struct {
 	Clock func() time.Time
 	// Getenv reads the environment (default os.Getenv; tests).
 	Getenv func(string) string
+
+	// originCheck is the same-origin check of the state-changing routes,
+	// built by resolve (see origin.go).
+	originCheck *http.CrossOriginProtection
 }
 
 // RefreshEvent describes a refresh, for Config.OnRefresh and OnRefreshError.
@@ -257,6 +268,7 @@ func (c Config) resolve() (Config, error) {
 		c.APIBaseURL = base
 	}
 	c.APIBaseURL = strings.TrimRight(c.APIBaseURL, "/")
+	c.TrustedOrigins = resolveTrustedOrigins(c.TrustedOrigins, getenv, bad)
 	if len(errs) > 0 {
 		return c, errors.Join(errs...)
 	}
@@ -280,6 +292,11 @@ func (c Config) resolve() (Config, error) {
 		u, _ := url.Parse(c.RedirectURI)
 		c.SignOutReturnTo = u.Scheme + "://" + u.Host + "/"
 	}
+	check, err := newOriginCheck(append([]string{c.appOrigin()}, c.TrustedOrigins...)...)
+	if err != nil {
+		return c, configErr("WORKOS_REDIRECT_URI's origin cannot be trusted (%v): use a plain https://host[:port]/path URL", err)
+	}
+	c.originCheck = check
 	if c.JWKSCache == nil {
 		c.JWKSCache = jwks.Shared()
 	}
@@ -296,6 +313,31 @@ func (c Config) resolve() (Config, error) {
 		c.IsAPIRequest = DefaultIsAPIRequest
 	}
 	return c, nil
+}
+
+// resolveTrustedOrigins normalizes the configured trusted origins (from
+// WORKOS_TRUSTED_ORIGINS when none are set in code), reporting each invalid
+// one to bad.
+func resolveTrustedOrigins(origins []string, getenv func(string) string, bad func(error)) []string {
+	if len(origins) == 0 {
+		for o := range strings.SplitSeq(getenv("WORKOS_TRUSTED_ORIGINS"), ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				origins = append(origins, o)
+			}
+		}
+	}
+	var out []string
+	for _, o := range origins {
+		n, ok := parseOrigin(strings.TrimSpace(o))
+		if !ok {
+			bad(configErr("WORKOS_TRUSTED_ORIGINS (Config.TrustedOrigins) holds %q, which is not an origin: use scheme://host[:port] with http or https, e.g. https://www.example.com (no path, no wildcard)", o))
+			continue
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func validCookieName(s string) bool {

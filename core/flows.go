@@ -240,16 +240,12 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 	return d
 }
 
-// sameSiteOK refuses state-changing requests that the browser marks as
-// coming from another site.
-func sameSiteOK(r *Request) bool {
-	return r.Header.Get("Sec-Fetch-Site") != "cross-site"
-}
-
 // SignOut clears the session cookie and redirects to the WorkOS logout URL
 // for the session (which ends it at WorkOS and returns to
 // Config.SignOutReturnTo), or to "/" when there is no session. Only POST is
-// accepted unless Config.AllowGETSignOut is set.
+// accepted unless Config.AllowGETSignOut is set, and only from the
+// application's origin (see Client.TrustedOrigin): a request from another
+// origin, a sibling subdomain included, gets 403.
 func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
 	var d Decision
 	if r.Method != http.MethodPost && !(c.cfg.AllowGETSignOut && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
@@ -258,9 +254,9 @@ func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
 		d.respond(http.StatusMethodNotAllowed, "text/plain; charset=utf-8", "Sign out with a POST request.\n")
 		return d
 	}
-	if !sameSiteOK(r) {
-		d.Err = ErrCrossSite
-		d.respond(http.StatusForbidden, "text/plain; charset=utf-8", "Cross-site sign-out refused.\n")
+	if err := c.sameOrigin(r); err != nil {
+		d.Err = fmt.Errorf("%w: %w", ErrCrossSite, err)
+		d.respond(http.StatusForbidden, "text/plain; charset=utf-8", "Cross-origin sign-out refused.\n")
 		return d
 	}
 	sid, ttl := "", time.Duration(0)
@@ -316,7 +312,8 @@ func (c *Client) endSession(ctx context.Context, sid string, ttl time.Duration) 
 }
 
 // SwitchOrganization refreshes the session into organizationID and
-// redirects to returnTo (a same-origin path, default "/"). When the
+// redirects to returnTo (a same-origin path, default "/"). Like SignOut, it
+// accepts only POST, from the application's origin. When the
 // organization requires SSO or MFA enrollment it redirects to sign-in for
 // that organization instead.
 func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizationID, returnTo string) Decision {
@@ -336,8 +333,8 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 		d.header().Set("Allow", http.MethodPost)
 		return fail(http.StatusMethodNotAllowed, ErrMethodNotAllowed, "Switch organization with a POST request.")
 	}
-	if !sameSiteOK(r) {
-		return fail(http.StatusForbidden, ErrCrossSite, "Cross-site request refused.")
+	if err := c.sameOrigin(r); err != nil {
+		return fail(http.StatusForbidden, fmt.Errorf("%w: %w", ErrCrossSite, err), "Cross-origin request refused.")
 	}
 	if organizationID == "" || len(organizationID) > 256 {
 		return fail(http.StatusBadRequest, fmt.Errorf("%w: organization_id is required", ErrOrganizationSwitch), "organization_id is required.")

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	authkit "github.com/authkit-go/authkit/core"
+	"github.com/authkit-go/authkit/core/authkittest"
 	"github.com/authkit-go/authkit/core/seal"
 	"github.com/authkit-go/authkit/core/token"
 )
@@ -101,5 +102,143 @@ func BenchmarkLoadOversized(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// ---------------------------------------------------------------- same-origin state changes
+
+// Sign-out and organization switch are accepted from the application's
+// origin only: Fetch Metadata same-origin (or none), else an Origin that is
+// RedirectURI's or a trusted one. A sibling subdomain (same-site) is
+// refused like any other site; a request with neither header (not a
+// browser) passes.
+func TestStateChangesRequireSameOrigin(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	trusting := f.client(func(cfg *authkit.Config) {
+		cfg.TrustedOrigins = []string{"https://www.app.test"}
+		cfg.AllowGETSignOut = true
+	})
+	cookie, _ := f.signIn(authkittest.MultiOrgEmail)
+
+	cases := []struct {
+		name              string
+		header            http.Header
+		ok, okWhenTrusted bool
+	}{
+		{"no headers (not a browser)", nil, true, true},
+		{"same-origin", http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {appOrigin}}, true, true},
+		{"user-initiated", http.Header{"Sec-Fetch-Site": {"none"}}, true, true},
+		{"sibling subdomain", http.Header{"Sec-Fetch-Site": {"same-site"}, "Origin": {"http://evil.app.test"}}, false, false},
+		{"cross-site", http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}, false, false},
+		{"unknown Sec-Fetch-Site", http.Header{"Sec-Fetch-Site": {"same-ish"}}, false, false},
+		{"foreign Origin, no Fetch Metadata", http.Header{"Origin": {"https://evil.example"}}, false, false},
+		{"sibling Origin, no Fetch Metadata", http.Header{"Origin": {"http://evil.app.test"}}, false, false},
+		{"opaque Origin", http.Header{"Origin": {"null"}}, false, false},
+		{"look-alike Origin", http.Header{"Origin": {appOrigin + ".evil.example"}}, false, false},
+		{"other scheme", http.Header{"Origin": {"https://app.test"}}, false, false},
+		{"app Origin, no Fetch Metadata", http.Header{"Origin": {appOrigin}}, true, true},
+		{"trusted sibling", http.Header{"Sec-Fetch-Site": {"same-site"}, "Origin": {"https://www.app.test"}}, false, true},
+		{"trusted Origin, no Fetch Metadata", http.Header{"Origin": {"https://www.app.test"}}, false, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, c := range []struct {
+				name   string
+				client *authkit.Client
+				ok     bool
+			}{{"default", f.c, tc.ok}, {"trusting", trusting, tc.okWhenTrusted}} {
+				req := func(method string, cookies ...*http.Cookie) *authkit.Request {
+					r := newReq(method, "/x", cookies...)
+					for k, vs := range tc.header {
+						r.Header[k] = vs
+					}
+					return r
+				}
+				refused := func(d authkit.Decision, what string) {
+					t.Helper()
+					require.Equal(t, http.StatusForbidden, d.Status, "%s, %s client", what, c.name)
+					require.ErrorIs(t, d.Err, authkit.ErrCrossSite)
+					requireNoSessionCookie(t, d)
+				}
+				// Without a session an accepted sign-out goes home and an
+				// accepted switch goes to sign-in: either way, not 403.
+				sd := c.client.SignOut(ctx, req(http.MethodPost))
+				wd := c.client.SwitchOrganization(ctx, req(http.MethodPost), authkittest.GlobexOrgID, "/")
+				if c.ok {
+					require.Equal(t, http.StatusSeeOther, sd.Status, "%s client", c.name)
+					require.NotErrorIs(t, sd.Err, authkit.ErrCrossSite)
+					require.Equal(t, http.StatusSeeOther, wd.Status, "%s client", c.name)
+					require.NotErrorIs(t, wd.Err, authkit.ErrCrossSite)
+					continue
+				}
+				refused(c.client.SignOut(ctx, req(http.MethodPost, sessionCookie(cookie))), "sign-out")
+				refused(c.client.SwitchOrganization(ctx, req(http.MethodPost, sessionCookie(cookie)), authkittest.GlobexOrgID, "/"), "switch")
+				if c.client == trusting { // sign-out by GET is checked too
+					refused(c.client.SignOut(ctx, req(http.MethodGet, sessionCookie(cookie))), "GET sign-out")
+				}
+			}
+		})
+	}
+	// The refusals left the session as it was.
+	d := f.load(f.c, cookie)
+	require.NotNil(t, d.Auth)
+	require.Equal(t, authkittest.AcmeOrgID, d.Auth.OrganizationID)
+	require.True(t, f.emu.SessionActive(d.Auth.SessionID))
+}
+
+func TestTrustedOrigins(t *testing.T) {
+	f := newFixture(t, nil)
+	c := f.client(func(cfg *authkit.Config) {
+		cfg.TrustedOrigins = []string{"HTTPS://WWW.App.Test:443/", "http://admin.app.test:8080", "https://www.app.test"}
+	})
+	require.Equal(t, []string{"https://www.app.test", "http://admin.app.test:8080"}, c.Config().TrustedOrigins, "normalized as browsers write Origin, duplicates dropped")
+	for origin, want := range map[string]bool{
+		appOrigin:                           true,
+		appOrigin + ":80":                   true,
+		appOrigin + "/callback?x=1":         true,
+		"https://www.app.test":              true,
+		"https://www.app.test/after":        true,
+		"http://admin.app.test:8080":        true,
+		"https://app.test":                  false,
+		"http://www.app.test":               false,
+		"http://admin.app.test":             false,
+		"https://evil.example":              false,
+		"https://www.app.test@evil.example": false,
+		"//www.app.test":                    false,
+		"/callback":                         false,
+		"null":                              false,
+		"":                                  false,
+	} {
+		require.Equal(t, want, c.TrustedOrigin(origin), "%q", origin)
+	}
+	require.False(t, f.c.TrustedOrigin("https://www.app.test"), "only the redirect URI's origin by default")
+
+	// Config hands out a copy.
+	cfg := c.Config()
+	cfg.TrustedOrigins[0] = "https://evil.example"
+	require.False(t, c.TrustedOrigin("https://evil.example"))
+	require.True(t, c.TrustedOrigin("https://www.app.test"))
+}
+
+func TestTrustedOriginsConfig(t *testing.T) {
+	env := baseEnv()
+	env["WORKOS_TRUSTED_ORIGINS"] = " https://www.example.com , http://localhost:3000,"
+	c, err := authkit.New(authkit.Config{Getenv: getenv(env)})
+	require.NoError(t, err)
+	require.Equal(t, []string{"https://www.example.com", "http://localhost:3000"}, c.Config().TrustedOrigins)
+
+	c, err = authkit.New(authkit.Config{Getenv: getenv(env), TrustedOrigins: []string{"https://code.example.com"}})
+	require.NoError(t, err)
+	require.Equal(t, []string{"https://code.example.com"}, c.Config().TrustedOrigins, "code wins over the environment")
+
+	for _, bad := range []string{"www.example.com", "https://*.example.com", "https://www.example.com/app", "ftp://www.example.com",
+		"https://www.example.com?x", "https://user@www.example.com", "https://", "https://www.example.com:"} {
+		env := baseEnv()
+		env["WORKOS_TRUSTED_ORIGINS"] = "https://ok.example.com," + bad
+		_, err := authkit.New(authkit.Config{Getenv: getenv(env)})
+		require.ErrorIs(t, err, authkit.ErrConfig, "%q", bad)
+		require.Contains(t, err.Error(), "WORKOS_TRUSTED_ORIGINS", "%q", bad)
+		require.NotContains(t, err.Error(), `"https://ok.example.com"`, "only the bad entry is reported")
 	}
 }

@@ -35,6 +35,7 @@ func Run(t *testing.T, h Harness) {
 		{"HostileReturnPaths", testHostileReturnPaths},
 		{"CallbackFailures", testCallbackFailures},
 		{"SwitchOrganization", testSwitchOrganization},
+		{"CrossOriginStateChanges", testCrossOriginStateChanges},
 		{"RoleRequirement", testRoleRequirement},
 		{"SignUp", testSignUp},
 		{"BearerWinsOverCookie", testBearerWinsOverCookie},
@@ -443,6 +444,41 @@ func testSwitchOrganization(t *testing.T, h Harness) {
 	drain(resp)
 	assert.Less(t, resp.StatusCode, 500)
 	assert.NotEmpty(t, b.session())
+}
+
+// testCrossOriginStateChanges: sign-out and organization switch posted from
+// another origin (a sibling subdomain included) are refused with 403 and
+// change nothing.
+func testCrossOriginStateChanges(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	multi, _ := e.Emulator.UserByEmail(authkittest.MultiOrgEmail)
+	b := e.browser()
+	b.signIn(authkittest.MultiOrgEmail)
+	session := b.session()
+	before := report(t, b.get(PathProtected)).Framework
+	require.NotNil(t, before)
+	target := multi.Memberships[0].OrganizationID
+	if target == before.OrganizationID {
+		target = multi.Memberships[1].OrganizationID
+	}
+	hostile := map[string]http.Header{
+		"sibling subdomain":                 {"Sec-Fetch-Site": {"same-site"}, "Origin": {"http://evil.app.test"}},
+		"cross-site":                        {"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}},
+		"foreign Origin, no Fetch Metadata": {"Origin": {"https://evil.example"}},
+	}
+	for name, header := range hostile {
+		for _, route := range []string{PathSignOut, PathSwitchOrganization} {
+			resp := b.do(http.MethodPost, route, url.Values{authkit.ParamOrganizationID: {target}}, header)
+			drain(resp)
+			assert.Equal(t, http.StatusForbidden, resp.StatusCode, "%s: POST %s", name, route)
+			assert.Nil(t, setCookie(resp, authkit.DefaultCookieName), "%s: POST %s must not touch the session cookie", name, route)
+		}
+	}
+	require.Equal(t, session, b.session())
+	after := report(t, b.get(PathProtected)).Framework
+	require.NotNil(t, after, "still signed in")
+	assert.Equal(t, before.OrganizationID, after.OrganizationID, "still in the same organization")
+	assert.True(t, e.Emulator.SessionActive(before.SessionID), "the session was not ended at WorkOS")
 }
 
 func testRoleRequirement(t *testing.T, h Harness) {
