@@ -143,11 +143,10 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 			return d
 		}
 	}
-	sealed, ok := r.cookie(c.cfg.CookieName)
-	if !ok || sealed == "" {
+	s, found, err := c.readSession(r)
+	if !found {
 		return d
 	}
-	s, err := c.openSession(sealed)
 	if err != nil {
 		d.Err = err
 		c.clearSession(&d)

@@ -63,8 +63,16 @@ type Config struct {
 	// CookiePassword. Seals use the highest id, any id opens.
 	CookiePasswords seal.Passwords
 	// CookieName is the session cookie's name (WORKOS_COOKIE_NAME,
-	// default wos-session).
+	// default wos-session). A name starting with __Host- sets HostPrefix.
 	CookieName string
+	// HostPrefix names the session cookie __Host-<CookieName> and the
+	// sign-in verifier cookies __Host-wos-auth-verifier-...
+	// (WORKOS_COOKIE_HOST_PREFIX=true). Browsers accept such a cookie only
+	// when it is Secure, has Path=/ and no Domain, so a sibling subdomain
+	// cannot plant or overwrite it: it needs an https RedirectURI and no
+	// CookieDomain. The Node AuthKit libraries read wos-session: set their
+	// cookie name to match if they share the session.
+	HostPrefix bool
 	// CookieMaxAge is the session cookie's lifetime (WORKOS_COOKIE_MAX_AGE in
 	// seconds; default 400 days).
 	CookieMaxAge time.Duration
@@ -226,6 +234,7 @@ func (c Config) resolve() (Config, error) {
 	if !validCookieName(c.CookieName) {
 		bad(configErr("WORKOS_COOKIE_NAME %q is not a valid cookie name: use letters, digits, '-' or '_'", c.CookieName))
 	}
+	c.resolveCookiePrefix(getenv, bad)
 	if c.CookieMaxAge == 0 {
 		if v := strings.TrimSpace(getenv("WORKOS_COOKIE_MAX_AGE")); v != "" {
 			n, err := strconv.Atoi(v)
@@ -313,6 +322,57 @@ func (c Config) resolve() (Config, error) {
 		c.IsAPIRequest = DefaultIsAPIRequest
 	}
 	return c, nil
+}
+
+// Cookie name prefixes that browsers enforce (RFC 6265bis; matched
+// without regard to case).
+const (
+	hostPrefix   = "__Host-"
+	securePrefix = "__Secure-"
+)
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// resolveCookiePrefix applies HostPrefix (or WORKOS_COOKIE_HOST_PREFIX) to
+// the cookie name, and refuses what browsers would then refuse to store.
+func (c *Config) resolveCookiePrefix(getenv func(string) string, bad func(error)) {
+	const setting = "WORKOS_COOKIE_HOST_PREFIX (or a WORKOS_COOKIE_NAME starting with __Host-)"
+	if !c.HostPrefix {
+		if v := strings.TrimSpace(getenv("WORKOS_COOKIE_HOST_PREFIX")); v != "" {
+			on, err := strconv.ParseBool(v)
+			if err != nil {
+				bad(configErr("WORKOS_COOKIE_HOST_PREFIX must be true or false (got %q)", v))
+			}
+			c.HostPrefix = on
+		}
+	}
+	switch {
+	case hasPrefixFold(c.CookieName, hostPrefix):
+		c.HostPrefix = true
+	case c.HostPrefix:
+		c.CookieName = hostPrefix + c.CookieName
+	}
+	https := hasPrefixFold(c.RedirectURI, "https://")
+	if c.HostPrefix {
+		if c.CookieDomain != "" {
+			bad(configErr("%s cannot be used with WORKOS_COOKIE_DOMAIN: browsers refuse a __Host- cookie with a Domain; unset one of them", setting))
+		}
+		if c.RedirectURI != "" && !https {
+			bad(configErr("%s needs an https WORKOS_REDIRECT_URI: a __Host- cookie must be Secure, and browsers refuse Secure cookies from plain http", setting))
+		}
+	} else if hasPrefixFold(c.CookieName, securePrefix) && c.RedirectURI != "" && !https {
+		bad(configErr("WORKOS_COOKIE_NAME starting with __Secure- needs an https WORKOS_REDIRECT_URI: browsers refuse such a cookie from plain http"))
+	}
+}
+
+// verifierPrefix is the name prefix of the sign-in verifier cookies.
+func (c *Config) verifierPrefix() string {
+	if c.HostPrefix {
+		return hostPrefix + DefaultVerifierPrefix
+	}
+	return DefaultVerifierPrefix
 }
 
 // resolveTrustedOrigins normalizes the configured trusted origins (from

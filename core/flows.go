@@ -97,7 +97,7 @@ func (c *Client) SignIn(ctx context.Context, r *Request, o SignInOptions) Decisi
 		return d
 	}
 	c.evictVerifiers(&d, r)
-	d.setCookie(c.verifierCookie(verifierName(state), state, int(stateTTL/time.Second)))
+	d.setCookie(c.verifierCookie(c.verifierName(state), state, int(stateTTL/time.Second)))
 	d.redirect(http.StatusFound, authURL)
 	return d
 }
@@ -121,9 +121,9 @@ func (c *Client) HandleSignUp(ctx context.Context, r *Request) Decision {
 
 // verifierName names a flow's verifier cookie after its state, so several
 // tabs can sign in at once without overwriting each other.
-func verifierName(state string) string {
+func (c *Client) verifierName(state string) string {
 	h := sha256.Sum256([]byte(state))
-	return DefaultVerifierPrefix + "-" + hex.EncodeToString(h[:8])
+	return c.cfg.verifierPrefix() + "-" + hex.EncodeToString(h[:8])
 }
 
 func (c *Client) verifierCookie(name, value string, maxAge int) *http.Cookie {
@@ -141,7 +141,7 @@ func (c *Client) evictVerifiers(d *Decision, r *Request) {
 		expires int64
 	}
 	var live []flow
-	names := r.cookiesWithPrefix(DefaultVerifierPrefix + "-")
+	names := r.cookiesWithPrefix(c.cfg.verifierPrefix() + "-")
 	keys := make([]string, 0, len(names))
 	for k := range names {
 		keys = append(keys, k)
@@ -194,7 +194,7 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 	if code == "" || state == "" || len(state) > seal.MaxSealedLength {
 		return fail(http.StatusBadRequest, ErrMissingCallbackParams)
 	}
-	name := verifierName(state)
+	name := c.verifierName(state)
 	cookie, ok := r.cookie(name)
 	if !ok || cookie == "" {
 		return fail(http.StatusBadRequest, ErrMissingVerifier)
@@ -260,11 +260,11 @@ func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
 		return d
 	}
 	sid, ttl := "", time.Duration(0)
-	if sealed, ok := r.cookie(c.cfg.CookieName); ok && sealed != "" {
+	if s, found, err := c.readSession(r); found {
 		// The sealed cookie is ours (or a Node library's with our password),
 		// so its token names the session even when it has expired or its key
 		// is unreachable: no verification, no JWKS fetch, to end it at WorkOS.
-		if s, err := c.openSession(sealed); err == nil {
+		if err == nil {
 			if claims, err := token.ParseUnverified(s.AccessToken); err == nil && claims.Subject == s.User.ID {
 				sid, ttl = claims.SessionID, c.revocationTTL(claims)
 			}
@@ -339,10 +339,9 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 	if organizationID == "" || len(organizationID) > 256 {
 		return fail(http.StatusBadRequest, fmt.Errorf("%w: organization_id is required", ErrOrganizationSwitch), "organization_id is required.")
 	}
-	sealed, _ := r.cookie(c.cfg.CookieName)
-	s, err := c.openSession(sealed)
-	if err != nil {
-		if sealed != "" {
+	s, found, err := c.readSession(r)
+	if !found || err != nil {
+		if found {
 			c.clearSession(&d)
 		}
 		return c.signInAgain(ctx, r, d, returnTo)

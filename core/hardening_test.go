@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strings"
 	"testing"
@@ -240,5 +241,192 @@ func TestTrustedOriginsConfig(t *testing.T) {
 		require.ErrorIs(t, err, authkit.ErrConfig, "%q", bad)
 		require.Contains(t, err.Error(), "WORKOS_TRUSTED_ORIGINS", "%q", bad)
 		require.NotContains(t, err.Error(), `"https://ok.example.com"`, "only the bad entry is reported")
+	}
+}
+
+// ---------------------------------------------------------------- planted session cookies
+
+// cookieHeader builds a request whose Cookie header holds the given session
+// cookie values, in order (what a browser sends when a sibling subdomain
+// planted one next to ours).
+func cookieHeader(method, target string, values ...string) *authkit.Request {
+	cs := make([]*http.Cookie, len(values))
+	for i, v := range values {
+		cs[i] = sessionCookie(v)
+	}
+	return newReq(method, target, cs...)
+}
+
+func sessionSetCookies(d authkit.Decision) int {
+	n := 0
+	for _, v := range d.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(v, authkit.DefaultCookieName+"=") {
+			n++
+		}
+	}
+	return n
+}
+
+// Of several same-name session cookies the one that opens is used, wherever
+// it is; the cookie is cleared only when none opens.
+func TestPlantedSessionCookies(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	cookie, cb := f.signIn(authkittest.MultiOrgEmail)
+	foreign, err := seal.SealJSON(map[string]any{"accessToken": "x", "refreshToken": "y", "user": map[string]any{"id": "user_1"}}, seal.Single("another-password-that-is-32-chars-long!!"))
+	require.NoError(t, err)
+
+	for name, values := range map[string][]string{
+		"garbage first":      {"garbage", cookie},
+		"garbage last":       {cookie, "garbage"},
+		"foreign seal first": {foreign, cookie},
+		"empty first":        {"", cookie},
+		"several planted":    {"a", foreign, "Fe26.2**x", cookie},
+		"oversized first":    {strings.Repeat("A", seal.MaxSealedLength+1), cookie},
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := f.c.Load(ctx, cookieHeader(http.MethodGet, "/", values...))
+			require.NoError(t, d.Err)
+			require.NotNil(t, d.Auth)
+			require.Equal(t, cb.Auth.SessionID, d.Auth.SessionID)
+			requireNoSessionCookie(t, d)
+		})
+	}
+	t.Run("none opens", func(t *testing.T) {
+		d := f.c.Load(ctx, cookieHeader(http.MethodGet, "/", "garbage", foreign))
+		require.Nil(t, d.Auth)
+		require.ErrorIs(t, d.Err, authkit.ErrInvalidSession)
+		requireCleared(t, d)
+		require.Equal(t, 1, sessionSetCookies(d), "one clearing header")
+	})
+	t.Run("bounded", func(t *testing.T) {
+		values := make([]string, 100)
+		for i := range values {
+			values[i] = foreign
+		}
+		d := f.c.Load(ctx, cookieHeader(http.MethodGet, "/", append(values, cookie)...))
+		require.Nil(t, d.Auth, "only the first few cookies are tried")
+		requireCleared(t, d)
+	})
+	t.Run("switch organization", func(t *testing.T) {
+		r := cookieHeader(http.MethodPost, "/switch", "garbage", cookie)
+		d := f.c.SwitchOrganization(ctx, r, authkittest.GlobexOrgID, "/")
+		require.NoError(t, d.Err)
+		require.Equal(t, http.StatusSeeOther, d.Status)
+		require.Equal(t, authkittest.GlobexOrgID, d.Auth.OrganizationID)
+		nc := cookieIn(d, authkit.DefaultCookieName)
+		require.NotNil(t, nc)
+		require.NotEmpty(t, nc.Value, "the new session is set, nothing cleared")
+		require.Equal(t, 1, sessionSetCookies(d))
+		cookie = nc.Value
+	})
+	t.Run("sign-out", func(t *testing.T) {
+		d := f.c.SignOut(ctx, cookieHeader(http.MethodPost, "/sign-out", "garbage", cookie))
+		require.NoError(t, d.Err)
+		loc, err := url.Parse(d.Location())
+		require.NoError(t, err)
+		require.Equal(t, cb.Auth.SessionID, loc.Query().Get("session_id"), "the session that opens is ended")
+		requireCleared(t, d)
+		require.Equal(t, 1, sessionSetCookies(d))
+	})
+}
+
+// ---------------------------------------------------------------- the __Host- prefix
+
+func TestHostPrefixCookies(t *testing.T) {
+	const redirect = "https://app.test" + callbackPath
+	f := newFixture(t, nil)
+	c := f.client(func(cfg *authkit.Config) { cfg.RedirectURI, cfg.HostPrefix = redirect, true })
+	require.Equal(t, "__Host-"+authkit.DefaultCookieName, c.Config().CookieName)
+	ctx := context.Background()
+
+	f.emu.AutoApprove(authkittest.AdminEmail)
+	sd := c.SignIn(ctx, newReq(http.MethodGet, "/sign-in"), authkit.SignInOptions{})
+	require.Equal(t, http.StatusFound, sd.Status)
+	require.Len(t, sd.Cookies, 1)
+	v := sd.Cookies[0]
+	require.True(t, strings.HasPrefix(v.Name, "__Host-"+authkit.DefaultVerifierPrefix+"-"), v.Name)
+	requireHostCookie(t, v)
+
+	cd := c.Callback(ctx, newReq(http.MethodGet, f.authorize(sd.Location()).RequestURI(), v))
+	require.NoError(t, cd.Err)
+	sess := cookieIn(cd, "__Host-"+authkit.DefaultCookieName)
+	require.NotNil(t, sess)
+	requireHostCookie(t, sess)
+	require.Nil(t, cookieIn(cd, authkit.DefaultCookieName))
+	cleared := cookieIn(cd, v.Name)
+	require.NotNil(t, cleared, "the verifier is cleared under its own name")
+	requireHostCookie(t, cleared)
+
+	// The session is read from the prefixed cookie; a plain wos-session
+	// (what a sibling subdomain can plant) is not even looked at.
+	hostCookie := func(v string) *http.Cookie { return &http.Cookie{Name: sess.Name, Value: v} }
+	d := c.Load(ctx, newReq(http.MethodGet, "/", sessionCookie("planted"), hostCookie(sess.Value)))
+	require.NoError(t, d.Err)
+	require.NotNil(t, d.Auth)
+	require.Empty(t, d.Cookies)
+	d = c.Load(ctx, newReq(http.MethodGet, "/", sessionCookie(sess.Value)))
+	require.Nil(t, d.Auth, "the unprefixed name is not this client's cookie")
+	require.Empty(t, d.Cookies, "and it is not cleared either")
+
+	// Sign-out clears the prefixed cookie with the attributes it needs.
+	so := c.SignOut(ctx, newReq(http.MethodPost, "/sign-out", hostCookie(sess.Value)))
+	require.Equal(t, http.StatusSeeOther, so.Status)
+	gone := cookieIn(so, sess.Name)
+	require.NotNil(t, gone)
+	require.Less(t, gone.MaxAge, 0)
+	requireHostCookie(t, gone)
+}
+
+// requireHostCookie checks what browsers demand of a __Host- cookie.
+func requireHostCookie(t *testing.T, c *http.Cookie) {
+	t.Helper()
+	require.True(t, c.Secure, "%s must be Secure", c.Name)
+	require.Equal(t, "/", c.Path, "%s must have Path=/", c.Name)
+	require.Empty(t, c.Domain, "%s must have no Domain", c.Name)
+}
+
+func TestHostPrefixConfig(t *testing.T) {
+	env := baseEnv()
+	env["WORKOS_COOKIE_HOST_PREFIX"] = "true"
+	c, err := authkit.New(authkit.Config{Getenv: getenv(env)})
+	require.NoError(t, err)
+	require.True(t, c.Config().HostPrefix)
+	require.Equal(t, "__Host-wos-session", c.Config().CookieName)
+
+	env = baseEnv()
+	env["WORKOS_COOKIE_NAME"] = "__Host-app"
+	c, err = authkit.New(authkit.Config{Getenv: getenv(env)})
+	require.NoError(t, err)
+	require.True(t, c.Config().HostPrefix, "a __Host- name turns the prefix on, for the verifiers too")
+	require.Equal(t, "__Host-app", c.Config().CookieName)
+	d := c.HandleSignIn(context.Background(), newReq(http.MethodGet, "/sign-in"))
+	require.True(t, strings.HasPrefix(d.Cookies[0].Name, "__Host-"+authkit.DefaultVerifierPrefix+"-"))
+
+	c, err = authkit.New(authkit.Config{Getenv: getenv(baseEnv()), HostPrefix: true, CookieName: "app"})
+	require.NoError(t, err)
+	require.Equal(t, "__Host-app", c.Config().CookieName)
+
+	for name, tc := range map[string]struct {
+		set     map[string]string
+		mention []string
+	}{
+		"with a domain":       {map[string]string{"WORKOS_COOKIE_HOST_PREFIX": "1", "WORKOS_COOKIE_DOMAIN": "example.com"}, []string{"WORKOS_COOKIE_HOST_PREFIX", "WORKOS_COOKIE_DOMAIN"}},
+		"over http":           {map[string]string{"WORKOS_COOKIE_HOST_PREFIX": "true", "WORKOS_REDIRECT_URI": "http://localhost:8080/callback"}, []string{"WORKOS_COOKIE_HOST_PREFIX", "WORKOS_REDIRECT_URI", "https"}},
+		"name over http":      {map[string]string{"WORKOS_COOKIE_NAME": "__Host-app", "WORKOS_REDIRECT_URI": "http://localhost:8080/callback"}, []string{"WORKOS_COOKIE_NAME", "__Host-", "WORKOS_REDIRECT_URI"}},
+		"__Secure- over http": {map[string]string{"WORKOS_COOKIE_NAME": "__Secure-app", "WORKOS_REDIRECT_URI": "http://localhost:8080/callback"}, []string{"WORKOS_COOKIE_NAME", "__Secure-", "WORKOS_REDIRECT_URI"}},
+		"not a boolean":       {map[string]string{"WORKOS_COOKIE_HOST_PREFIX": "yes please"}, []string{"WORKOS_COOKIE_HOST_PREFIX", "true or false"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			env := baseEnv()
+			for k, v := range tc.set {
+				env[k] = v
+			}
+			_, err := authkit.New(authkit.Config{Getenv: getenv(env)})
+			require.ErrorIs(t, err, authkit.ErrConfig)
+			for _, m := range tc.mention {
+				require.Contains(t, err.Error(), m)
+			}
+		})
 	}
 }

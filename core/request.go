@@ -15,9 +15,10 @@ type Request struct {
 	Method string
 	// URL holds at least the path and query of the request.
 	URL *url.URL
-	// Header carries the request headers; the core reads Cookie, Accept,
-	// Authorization, User-Agent, Sec-Fetch-Site, Sec-Fetch-Mode,
-	// X-Requested-With and X-Forwarded-For.
+	// Header carries the request headers; the core reads Cookie (every
+	// Cookie line, every same-name cookie), Accept, Authorization,
+	// User-Agent, Sec-Fetch-Site, Origin, Sec-Fetch-Mode, X-Requested-With
+	// and X-Forwarded-For.
 	Header http.Header
 	// RemoteAddr is the client address, passed to WorkOS for its logs.
 	RemoteAddr string
@@ -51,6 +52,18 @@ func (r *Request) cookie(name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// cookieValues returns the values of every cookie called name, in the order
+// the browser sent them (longer paths first, then older cookies).
+func (r *Request) cookieValues(name string) []string {
+	var out []string
+	for k, v := range r.cookies() {
+		if k == name {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // cookiesWithPrefix returns the request's cookies whose names start with

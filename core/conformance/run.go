@@ -29,6 +29,7 @@ func Run(t *testing.T, h Harness) {
 		{"JWKSFetchedOnce", testJWKSFetchedOnce},
 		{"ExpiredTokenRefreshes", testExpiredTokenRefreshes},
 		{"BadCookies", testBadCookies},
+		{"PlantedSessionCookie", testPlantedSessionCookie},
 		{"API", testAPI},
 		{"Bearer", testBearer},
 		{"SignOut", testSignOut},
@@ -263,6 +264,34 @@ func testBadCookies(t *testing.T, h Harness) {
 			assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 		})
 	}
+}
+
+// testPlantedSessionCookie: a sibling subdomain can plant a second
+// session cookie (Domain=parent); the browser then sends both. The one that
+// opens is used, wherever it comes, and the real one is not cleared.
+func testPlantedSessionCookie(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	b := e.browser()
+	b.signIn(authkittest.AdminEmail)
+	good := b.session()
+	sid := report(t, b.get(PathProtected)).Framework.SessionID
+	name := authkit.DefaultCookieName
+	for _, cookies := range []string{
+		name + "=planted-garbage; " + name + "=" + good,
+		name + "=" + good + "; " + name + "=planted-garbage",
+	} {
+		resp := e.browser().do(http.MethodGet, PathProtected, nil, http.Header{"Cookie": {cookies}})
+		assert.Nil(t, setCookie(resp, name), "a planted cookie next to a valid one must not get the session cleared")
+		r := report(t, resp)
+		require.NotNil(t, r.Framework, "the cookie that opens is used")
+		assert.Equal(t, sid, r.Framework.SessionID)
+	}
+	// Sign-out ends the session that opens.
+	resp := e.browser().do(http.MethodPost, PathSignOut, url.Values{}, http.Header{"Cookie": {name + "=planted-garbage; " + name + "=" + good}})
+	drain(resp)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	assert.Equal(t, sid, loc.Query().Get("session_id"))
 }
 
 func testAPI(t *testing.T, h Harness) {
