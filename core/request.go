@@ -30,7 +30,9 @@ func FromHTTPRequest(r *http.Request) *Request {
 	return &Request{Method: r.Method, URL: r.URL, Header: r.Header, RemoteAddr: r.RemoteAddr}
 }
 
-// cookies yields the request's cookies as name, value pairs, in order.
+// cookies yields the request's cookies as name, value pairs, in the order
+// the browser sent them (longer paths first, then older cookies), same-name
+// ones included.
 func (r *Request) cookies() iter.Seq2[string, string] {
 	return func(yield func(string, string) bool) {
 		for _, line := range r.Header.Values("Cookie") {
@@ -52,18 +54,6 @@ func (r *Request) cookie(name string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// cookieValues returns the values of every cookie called name, in the order
-// the browser sent them (longer paths first, then older cookies).
-func (r *Request) cookieValues(name string) []string {
-	var out []string
-	for k, v := range r.cookies() {
-		if k == name {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // cookiesWithPrefix returns the request's cookies whose names start with

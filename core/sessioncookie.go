@@ -15,8 +15,8 @@ const maxSessionCookies = 16
 // Config.HostPrefix, is what keeps planted cookies out.)
 func (c *Client) readSession(r *Request) (s *session, found bool, err error) {
 	tried := 0
-	for _, v := range r.cookieValues(c.cfg.CookieName) {
-		if v == "" {
+	for k, v := range r.cookies() {
+		if k != c.cfg.CookieName || v == "" {
 			continue
 		}
 		if tried == maxSessionCookies {
