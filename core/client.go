@@ -81,6 +81,7 @@ func (c *Client) Config() Config {
 	cfg.APIKey, cfg.CookiePassword, cfg.CookiePasswords = "", "", nil
 	cfg.Issuers = append([]string(nil), cfg.Issuers...)
 	cfg.Algorithms = append([]string(nil), cfg.Algorithms...)
+	cfg.TrustedOrigins = append([]string(nil), cfg.TrustedOrigins...)
 	return cfg
 }
 
@@ -142,11 +143,10 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 			return d
 		}
 	}
-	sealed, ok := r.cookie(c.cfg.CookieName)
-	if !ok || sealed == "" {
+	s, found, err := c.readSession(r)
+	if !found {
 		return d
 	}
-	s, err := c.openSession(sealed)
 	if err != nil {
 		d.Err = err
 		c.clearSession(&d)
@@ -226,8 +226,12 @@ func (c *Client) revokedResult(res *refreshResult) bool {
 // requests); Auth gets its own copy of what a handler could change.
 func (c *Client) openSession(sealed string) (*session, error) {
 	now := c.cfg.Clock()
-	if s, ok := c.opened.Get(sealed, now); ok {
-		return s, nil
+	// The size cap comes before the memo, which hashes the whole cookie:
+	// UnsealJSON refuses an oversized one by its length alone.
+	if len(sealed) <= seal.MaxSealedLength {
+		if s, ok := c.opened.Get(sealed, now); ok {
+			return s, nil
+		}
 	}
 	var s session
 	if err := seal.UnsealJSON(sealed, c.cfg.CookiePasswords, &s, seal.WithClock(c.cfg.Clock)); err != nil {

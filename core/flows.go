@@ -97,7 +97,7 @@ func (c *Client) SignIn(ctx context.Context, r *Request, o SignInOptions) Decisi
 		return d
 	}
 	c.evictVerifiers(&d, r)
-	d.setCookie(c.verifierCookie(verifierName(state), state, int(stateTTL/time.Second)))
+	d.setCookie(c.verifierCookie(c.verifierName(state), state, int(stateTTL/time.Second)))
 	d.redirect(http.StatusFound, authURL)
 	return d
 }
@@ -121,9 +121,9 @@ func (c *Client) HandleSignUp(ctx context.Context, r *Request) Decision {
 
 // verifierName names a flow's verifier cookie after its state, so several
 // tabs can sign in at once without overwriting each other.
-func verifierName(state string) string {
+func (c *Client) verifierName(state string) string {
 	h := sha256.Sum256([]byte(state))
-	return DefaultVerifierPrefix + "-" + hex.EncodeToString(h[:8])
+	return c.cfg.verifierPrefix() + "-" + hex.EncodeToString(h[:8])
 }
 
 func (c *Client) verifierCookie(name, value string, maxAge int) *http.Cookie {
@@ -141,7 +141,7 @@ func (c *Client) evictVerifiers(d *Decision, r *Request) {
 		expires int64
 	}
 	var live []flow
-	names := r.cookiesWithPrefix(DefaultVerifierPrefix + "-")
+	names := r.cookiesWithPrefix(c.cfg.verifierPrefix() + "-")
 	keys := make([]string, 0, len(names))
 	for k := range names {
 		keys = append(keys, k)
@@ -194,7 +194,7 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 	if code == "" || state == "" || len(state) > seal.MaxSealedLength {
 		return fail(http.StatusBadRequest, ErrMissingCallbackParams)
 	}
-	name := verifierName(state)
+	name := c.verifierName(state)
 	cookie, ok := r.cookie(name)
 	if !ok || cookie == "" {
 		return fail(http.StatusBadRequest, ErrMissingVerifier)
@@ -240,16 +240,12 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 	return d
 }
 
-// sameSiteOK refuses state-changing requests that the browser marks as
-// coming from another site.
-func sameSiteOK(r *Request) bool {
-	return r.Header.Get("Sec-Fetch-Site") != "cross-site"
-}
-
 // SignOut clears the session cookie and redirects to the WorkOS logout URL
 // for the session (which ends it at WorkOS and returns to
 // Config.SignOutReturnTo), or to "/" when there is no session. Only POST is
-// accepted unless Config.AllowGETSignOut is set.
+// accepted unless Config.AllowGETSignOut is set, and only from the
+// application's origin (see Client.TrustedOrigin): a request from another
+// origin, a sibling subdomain included, gets 403.
 func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
 	var d Decision
 	if r.Method != http.MethodPost && !(c.cfg.AllowGETSignOut && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
@@ -258,17 +254,17 @@ func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
 		d.respond(http.StatusMethodNotAllowed, "text/plain; charset=utf-8", "Sign out with a POST request.\n")
 		return d
 	}
-	if !sameSiteOK(r) {
-		d.Err = ErrCrossSite
-		d.respond(http.StatusForbidden, "text/plain; charset=utf-8", "Cross-site sign-out refused.\n")
+	if err := c.sameOrigin(r); err != nil {
+		d.Err = fmt.Errorf("%w: %w", ErrCrossSite, err)
+		d.respond(http.StatusForbidden, "text/plain; charset=utf-8", "Cross-origin sign-out refused.\n")
 		return d
 	}
 	sid, ttl := "", time.Duration(0)
-	if sealed, ok := r.cookie(c.cfg.CookieName); ok && sealed != "" {
+	if s, found, err := c.readSession(r); found {
 		// The sealed cookie is ours (or a Node library's with our password),
 		// so its token names the session even when it has expired or its key
 		// is unreachable: no verification, no JWKS fetch, to end it at WorkOS.
-		if s, err := c.openSession(sealed); err == nil {
+		if err == nil {
 			if claims, err := token.ParseUnverified(s.AccessToken); err == nil && claims.Subject == s.User.ID {
 				sid, ttl = claims.SessionID, c.revocationTTL(claims)
 			}
@@ -316,7 +312,8 @@ func (c *Client) endSession(ctx context.Context, sid string, ttl time.Duration) 
 }
 
 // SwitchOrganization refreshes the session into organizationID and
-// redirects to returnTo (a same-origin path, default "/"). When the
+// redirects to returnTo (a same-origin path, default "/"). Like SignOut, it
+// accepts only POST, from the application's origin. When the
 // organization requires SSO or MFA enrollment it redirects to sign-in for
 // that organization instead.
 func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizationID, returnTo string) Decision {
@@ -336,16 +333,15 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 		d.header().Set("Allow", http.MethodPost)
 		return fail(http.StatusMethodNotAllowed, ErrMethodNotAllowed, "Switch organization with a POST request.")
 	}
-	if !sameSiteOK(r) {
-		return fail(http.StatusForbidden, ErrCrossSite, "Cross-site request refused.")
+	if err := c.sameOrigin(r); err != nil {
+		return fail(http.StatusForbidden, fmt.Errorf("%w: %w", ErrCrossSite, err), "Cross-origin request refused.")
 	}
 	if organizationID == "" || len(organizationID) > 256 {
 		return fail(http.StatusBadRequest, fmt.Errorf("%w: organization_id is required", ErrOrganizationSwitch), "organization_id is required.")
 	}
-	sealed, _ := r.cookie(c.cfg.CookieName)
-	s, err := c.openSession(sealed)
-	if err != nil {
-		if sealed != "" {
+	s, found, err := c.readSession(r)
+	if !found || err != nil {
+		if found {
 			c.clearSession(&d)
 		}
 		return c.signInAgain(ctx, r, d, returnTo)
