@@ -49,6 +49,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		IsAPIRequest: demo.IsAPIRequest,
 		Clock:        opts.Clock,
 		Getenv:       opts.Getenv,
+		Store:        site.Store(), // Redis when AUTHKIT_REDIS_URL is set
 	}, site.Emulator(authkittest.WithAccessTokenTTL(2*time.Minute))...)
 	if err != nil {
 		site.Close()
