@@ -57,4 +57,6 @@ smoke: ## Check that make demo serves, redirects to the emulator and stops clean
 demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|nethttp, PORT=8080).
 	@case "$(FRAMEWORK)" in gin|echo|fiber|nethttp) ;; *) echo "FRAMEWORK must be gin, echo, fiber or nethttp"; exit 2;; esac
 	@# go build + exec, not go run: go run exits 1 on Ctrl-C even when the app stops cleanly.
-	@bin="$${TMPDIR:-/tmp}/authkit-example-$(FRAMEWORK)" && cd examples && go build -o "$$bin" ./$(FRAMEWORK) && PORT=$(PORT) exec "$$bin"
+	@# The binary goes to this checkout's git-ignored .cache/bin, one per framework: a shared
+	@# temporary path let a build from another checkout replace the binary of a running demo.
+	@bin="$(CURDIR)/.cache/bin/authkit-example-$(FRAMEWORK)" && mkdir -p "$(CURDIR)/.cache/bin" && cd examples && go build -o "$$bin" ./$(FRAMEWORK) && PORT=$(PORT) exec "$$bin"

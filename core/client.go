@@ -73,8 +73,16 @@ func New(cfg Config) (*Client, error) {
 	}, nil
 }
 
-// Config returns the resolved configuration.
-func (c *Client) Config() Config { return c.cfg }
+// Config returns a copy of the resolved configuration without its secrets:
+// APIKey, CookiePassword and CookiePasswords are empty, and the slices are
+// copies, so changing the result changes nothing in the client.
+func (c *Client) Config() Config {
+	cfg := c.cfg
+	cfg.APIKey, cfg.CookiePassword, cfg.CookiePasswords = "", "", nil
+	cfg.Issuers = append([]string(nil), cfg.Issuers...)
+	cfg.Algorithms = append([]string(nil), cfg.Algorithms...)
+	return cfg
+}
 
 // CallbackPath is the path of the redirect URI: where to mount the
 // adapter's Callback handler.

@@ -2,6 +2,7 @@ package authkit
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -166,61 +167,68 @@ func (c Config) resolve() (Config, error) {
 	str(&c.CookieName, "WORKOS_COOKIE_NAME")
 	str(&c.CookieDomain, "WORKOS_COOKIE_DOMAIN")
 
+	// Every problem is collected, so that one run names everything to fix.
+	var errs []error
+	bad := func(err error) { errs = append(errs, err) }
 	if c.ClientID == "" {
-		return c, configErr("WORKOS_CLIENT_ID is required: set it (or Config.ClientID) to the client ID from the WorkOS dashboard")
+		bad(configErr("WORKOS_CLIENT_ID is required: set it (or Config.ClientID) to the client ID from the WorkOS dashboard"))
 	}
 	if c.APIKey == "" {
-		return c, configErr("WORKOS_API_KEY is required: set it (or Config.APIKey) to an API key from the WorkOS dashboard")
+		bad(configErr("WORKOS_API_KEY is required: set it (or Config.APIKey) to an API key from the WorkOS dashboard"))
 	}
 	if c.RedirectURI == "" {
-		return c, configErr("WORKOS_REDIRECT_URI is required: set it (or Config.RedirectURI) to your callback URL, e.g. http://localhost:8080/callback")
-	}
-	if u, err := url.Parse(c.RedirectURI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return c, configErr("WORKOS_REDIRECT_URI must be an absolute http(s) URL, e.g. https://app.example.com/callback")
+		bad(configErr("WORKOS_REDIRECT_URI is required: set it (or Config.RedirectURI) to your callback URL, e.g. http://localhost:8080/callback"))
+	} else if u, err := url.Parse(c.RedirectURI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad(configErr("WORKOS_REDIRECT_URI must be an absolute http(s) URL, e.g. https://app.example.com/callback"))
 	}
 
+	passwordOK := true // false once a password problem is reported
 	if len(c.CookiePasswords) == 0 {
 		pw := c.CookiePassword
 		if pw == "" {
 			pw = getenv("WORKOS_COOKIE_PASSWORD")
 		}
 		if pw == "" {
-			return c, configErr("WORKOS_COOKIE_PASSWORD is required: set it to at least 32 random characters, e.g. the output of: openssl rand -base64 32")
-		}
-		if strings.HasPrefix(strings.TrimSpace(pw), "{") {
+			passwordOK = false
+			bad(configErr("WORKOS_COOKIE_PASSWORD is required: set it to at least 32 random characters, e.g. the output of: openssl rand -base64 32"))
+		} else if strings.HasPrefix(strings.TrimSpace(pw), "{") {
 			var m map[string]string
 			if err := json.Unmarshal([]byte(pw), &m); err != nil {
-				return c, configErr("WORKOS_COOKIE_PASSWORD looks like a JSON rotation set but does not parse: use {\"2\":\"new password\",\"1\":\"old password\"}")
+				passwordOK = false
+				bad(configErr("WORKOS_COOKIE_PASSWORD looks like a JSON rotation set but does not parse: use {\"2\":\"new password\",\"1\":\"old password\"}"))
+			} else {
+				c.CookiePasswords = m
 			}
-			c.CookiePasswords = m
 		} else {
 			c.CookiePasswords = seal.Single(pw)
 		}
 	}
-	if err := c.CookiePasswords.Validate("WORKOS_COOKIE_PASSWORD"); err != nil {
-		return c, fmt.Errorf("%w: %w", ErrConfig, err)
+	if passwordOK {
+		if err := c.CookiePasswords.Validate("WORKOS_COOKIE_PASSWORD"); err != nil {
+			bad(fmt.Errorf("%w: %w", ErrConfig, err))
+		}
 	}
 
 	if c.CookieName == "" {
 		c.CookieName = DefaultCookieName
 	}
 	if !validCookieName(c.CookieName) {
-		return c, configErr("WORKOS_COOKIE_NAME %q is not a valid cookie name: use letters, digits, '-' or '_'", c.CookieName)
+		bad(configErr("WORKOS_COOKIE_NAME %q is not a valid cookie name: use letters, digits, '-' or '_'", c.CookieName))
 	}
 	if c.CookieMaxAge == 0 {
 		if v := strings.TrimSpace(getenv("WORKOS_COOKIE_MAX_AGE")); v != "" {
 			n, err := strconv.Atoi(v)
 			// The upper bound keeps the duration from overflowing.
 			if err != nil || n <= 0 || n > maxCookieMaxAgeSeconds {
-				return c, configErr("WORKOS_COOKIE_MAX_AGE must be a positive number of seconds, e.g. 34560000 (400 days)")
+				bad(configErr("WORKOS_COOKIE_MAX_AGE must be a positive number of seconds, e.g. 34560000 (400 days)"))
+			} else {
+				c.CookieMaxAge = time.Duration(n) * time.Second
 			}
-			c.CookieMaxAge = time.Duration(n) * time.Second
 		} else {
 			c.CookieMaxAge = DefaultCookieMaxAge
 		}
-	}
-	if c.CookieMaxAge < time.Second {
-		return c, configErr("CookieMaxAge must be at least one second")
+	} else if c.CookieMaxAge < time.Second {
+		bad(configErr("CookieMaxAge must be at least one second"))
 	}
 	if c.CookieSameSite == 0 {
 		name := "WORKOS_COOKIE_SAMESITE"
@@ -237,18 +245,21 @@ func (c Config) resolve() (Config, error) {
 		case "none":
 			c.CookieSameSite = http.SameSiteNoneMode
 		default:
-			return c, configErr("%s must be lax, strict or none (got %q)", name, v)
+			bad(configErr("%s must be lax, strict or none (got %q)", name, v))
 		}
 	}
 
 	if c.APIBaseURL == "" {
 		base, err := workos.BaseURLFromEnv(getenv)
 		if err != nil {
-			return c, fmt.Errorf("%w: %w", ErrConfig, err)
+			bad(fmt.Errorf("%w: %w", ErrConfig, err))
 		}
 		c.APIBaseURL = base
 	}
 	c.APIBaseURL = strings.TrimRight(c.APIBaseURL, "/")
+	if len(errs) > 0 {
+		return c, errors.Join(errs...)
+	}
 
 	switch {
 	case c.RefreshBuffer == 0:

@@ -2,7 +2,10 @@ package authkit_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	authkit "github.com/authkit-go/authkit/core"
-	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/seal"
 )
 
 const envPassword = "env-cookie-password-0123456789-abcdef"
@@ -39,7 +42,8 @@ func TestConfigFromEnv(t *testing.T) {
 	require.NoError(t, err)
 	cfg := c.Config()
 	assert.Equal(t, "client_env", cfg.ClientID)
-	assert.Equal(t, "sk_test_env", cfg.APIKey)
+	apiKey, passwords := authkit.ResolvedSecrets(c)
+	assert.Equal(t, "sk_test_env", apiKey)
 	assert.Equal(t, "https://app.example.com/callback", cfg.RedirectURI)
 	assert.Equal(t, "app-session", cfg.CookieName)
 	assert.Equal(t, time.Hour, cfg.CookieMaxAge)
@@ -49,7 +53,7 @@ func TestConfigFromEnv(t *testing.T) {
 	assert.Equal(t, "http://api.internal.example:8443", c.WorkOS().BaseURL())
 	assert.Equal(t, "https://app.example.com/", cfg.SignOutReturnTo)
 	assert.Equal(t, authkit.DefaultRefreshBuffer, cfg.RefreshBuffer)
-	assert.Equal(t, envPassword, cfg.CookiePasswords["1"])
+	assert.Equal(t, envPassword, passwords["1"])
 
 	// The alternative spelling.
 	env2 := baseEnv()
@@ -74,8 +78,9 @@ func TestConfigPasswordRotationFromEnv(t *testing.T) {
 	env["WORKOS_COOKIE_PASSWORD"] = `{"2":"new-password-0123456789-0123456789","1":"old-password-0123456789-0123456789"}`
 	c, err := authkit.New(authkit.Config{Getenv: getenv(env)})
 	require.NoError(t, err)
-	assert.Len(t, c.Config().CookiePasswords, 2)
-	assert.Equal(t, "new-password-0123456789-0123456789", c.Config().CookiePasswords["2"])
+	_, passwords := authkit.ResolvedSecrets(c)
+	assert.Len(t, passwords, 2)
+	assert.Equal(t, "new-password-0123456789-0123456789", passwords["2"])
 }
 
 func TestConfigCodeWinsOverEnv(t *testing.T) {
@@ -95,9 +100,10 @@ func TestConfigCodeWinsOverEnv(t *testing.T) {
 	require.NoError(t, err)
 	cfg := c.Config()
 	assert.Equal(t, "client_code", cfg.ClientID)
-	assert.Equal(t, "sk_code", cfg.APIKey)
+	apiKey, passwords := authkit.ResolvedSecrets(c)
+	assert.Equal(t, "sk_code", apiKey)
 	assert.Equal(t, "http://localhost:8080/cb", cfg.RedirectURI)
-	assert.Equal(t, "code-cookie-password-0123456789-abcdef", cfg.CookiePasswords["1"])
+	assert.Equal(t, "code-cookie-password-0123456789-abcdef", passwords["1"])
 	assert.Equal(t, "code-name", cfg.CookieName)
 	assert.Equal(t, 2*time.Hour, cfg.CookieMaxAge)
 	assert.Equal(t, "code.example", cfg.CookieDomain)
@@ -160,60 +166,70 @@ func TestConfigInvalid(t *testing.T) {
 	}
 }
 
-func TestNewDev(t *testing.T) {
-	t.Run("no credentials starts the emulator", func(t *testing.T) {
-		clk := &testClock{}
-		c, emu, err := authkit.NewDev(authkit.Config{
-			RedirectURI: appOrigin + callbackPath,
-			Clock:       clk.Now,
-			Getenv:      func(string) string { return "" },
-		}, authkittest.WithAutoApprove(authkittest.PlainEmail), authkittest.WithClock(clk.Now))
-		require.NoError(t, err)
-		require.NotNil(t, emu)
-		t.Cleanup(func() { _ = emu.Close() })
-		require.Equal(t, emu.URL(), c.Config().APIBaseURL)
-		require.Equal(t, emu.ClientID(), c.Config().ClientID)
-		require.Len(t, c.Config().CookiePasswords, 1)
+// TestConfigNamesEveryProblem: one run names every missing or invalid
+// variable, each with how to fix it, not one per run.
+func TestConfigNamesEveryProblem(t *testing.T) {
+	_, err := authkit.New(authkit.Config{Getenv: func(string) string { return "" }})
+	require.ErrorIs(t, err, authkit.ErrConfig)
+	for _, v := range []string{"WORKOS_CLIENT_ID", "WORKOS_API_KEY", "WORKOS_REDIRECT_URI", "WORKOS_COOKIE_PASSWORD"} {
+		require.Contains(t, err.Error(), v+" is required: set it")
+	}
+	require.Len(t, strings.Split(err.Error(), "\n"), 4, "one line per problem:\n%s", err)
 
-		f := &fixture{t: t, clock: clk, emu: emu, c: c}
-		cookie, _ := f.signIn(authkittest.PlainEmail)
-		d := f.load(c, cookie)
-		require.NoError(t, d.Err)
-		require.NotNil(t, d.Auth)
-		require.Equal(t, authkittest.PlainUserID, d.Auth.User.ID)
-		// And refresh works end to end.
-		clk.Advance(time.Hour)
-		d = c.Load(context.Background(), newReq(http.MethodGet, "/", sessionCookie(cookie)))
-		require.True(t, d.Refreshed)
+	const short = "short-secret"
+	_, err = authkit.New(authkit.Config{Getenv: getenv(map[string]string{
+		"WORKOS_CLIENT_ID":       "client_env",
+		"WORKOS_REDIRECT_URI":    "/callback",
+		"WORKOS_COOKIE_PASSWORD": short,
+		"WORKOS_COOKIE_NAME":     "bad name;",
+		"WORKOS_COOKIE_MAX_AGE":  "forever",
+		"WORKOS_COOKIE_SAMESITE": "sometimes",
+		"WORKOS_API_PORT":        "70000",
+	})})
+	require.ErrorIs(t, err, authkit.ErrConfig)
+	for _, v := range []string{"WORKOS_API_KEY", "WORKOS_REDIRECT_URI", "WORKOS_COOKIE_PASSWORD", "WORKOS_COOKIE_NAME",
+		"WORKOS_COOKIE_MAX_AGE", "WORKOS_COOKIE_SAMESITE", "WORKOS_API_PORT"} {
+		require.Contains(t, err.Error(), v)
+	}
+	require.NotContains(t, err.Error(), "WORKOS_CLIENT_ID", "what is set is not reported")
+	require.NotContains(t, err.Error(), short, "the error must not echo the password")
+}
+
+// TestConfigHoldsNoSecrets: Config hands out neither the API key nor the
+// cookie passwords, and changing what it returns changes nothing in the
+// client: the sealing passwords and the token checks stay as configured.
+func TestConfigHoldsNoSecrets(t *testing.T) {
+	const apiKey, password = "sk_test_secret_api_key", "config-cookie-password-0123456789-abc"
+	c, err := authkit.New(authkit.Config{
+		ClientID: "client_1", APIKey: apiKey, RedirectURI: "https://app.example.com/callback",
+		CookiePassword: password, Issuers: []string{"https://auth.example.com"}, Algorithms: []string{"RS256"},
+		Getenv: func(string) string { return "" },
 	})
-	t.Run("credentials in env use WorkOS", func(t *testing.T) {
-		c, emu, err := authkit.NewDev(authkit.Config{Getenv: getenv(baseEnv())})
-		require.NoError(t, err)
-		require.Nil(t, emu)
-		require.Equal(t, "https://api.workos.com", c.Config().APIBaseURL)
-	})
-	t.Run("credentials in code use WorkOS", func(t *testing.T) {
-		env := baseEnv()
-		delete(env, "WORKOS_CLIENT_ID")
-		delete(env, "WORKOS_API_KEY")
-		c, emu, err := authkit.NewDev(authkit.Config{ClientID: "client_x", APIKey: "sk_x", Getenv: getenv(env)})
-		require.NoError(t, err)
-		require.Nil(t, emu)
-		require.Equal(t, "client_x", c.Config().ClientID)
-	})
-	t.Run("credentials but invalid config fails", func(t *testing.T) {
-		env := baseEnv()
-		delete(env, "WORKOS_COOKIE_PASSWORD")
-		_, emu, err := authkit.NewDev(authkit.Config{Getenv: getenv(env)})
-		require.ErrorIs(t, err, authkit.ErrConfig)
-		require.Nil(t, emu)
-	})
-	t.Run("no credentials but invalid config fails and stops the emulator", func(t *testing.T) {
-		_, emu, err := authkit.NewDev(authkit.Config{Getenv: func(string) string { return "" }})
-		require.ErrorIs(t, err, authkit.ErrConfig)
-		require.Contains(t, err.Error(), "WORKOS_REDIRECT_URI")
-		require.Nil(t, emu)
-	})
+	require.NoError(t, err)
+	cfg := c.Config()
+	require.Empty(t, cfg.APIKey)
+	require.Empty(t, cfg.CookiePassword)
+	require.Empty(t, cfg.CookiePasswords)
+	dump := fmt.Sprintf("%+v %#v", cfg, cfg)
+	require.NotContains(t, dump, apiKey)
+	require.NotContains(t, dump, password)
+	require.Equal(t, "client_1", cfg.ClientID, "what is not secret is still there")
+
+	for id := range cfg.CookiePasswords {
+		cfg.CookiePasswords[id] = "attacker-chosen-password-0123456789-abc"
+	}
+	cfg.Issuers[0], cfg.Algorithms[0] = "https://evil.example", "HS256"
+	again := c.Config()
+	require.Equal(t, []string{"https://auth.example.com"}, again.Issuers)
+	require.Equal(t, []string{"RS256"}, again.Algorithms)
+
+	// The verifier cookie of a sign-in is still sealed with the configured
+	// password.
+	d := c.HandleSignIn(context.Background(), authkit.FromHTTPRequest(httptest.NewRequest(http.MethodGet, "https://app.example.com/sign-in", nil)))
+	require.Equal(t, http.StatusFound, d.Status)
+	require.NotEmpty(t, d.Cookies)
+	var st map[string]any
+	require.NoError(t, seal.UnsealJSON(d.Cookies[0].Value, seal.Single(password), &st))
 }
 
 func TestCallbackPath(t *testing.T) {

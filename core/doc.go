@@ -27,7 +27,8 @@
 // one session share one WorkOS call.
 //
 // Build a Client with New (configuration from Config and the WORKOS_*
-// environment; code wins), or NewDev for local development, which falls
-// back to the built-in WorkOS emulator (package authkittest) when no
-// credentials are set.
+// environment; code wins). For local development, dev.New (package
+// github.com/authkit-go/authkit/core/dev) falls back to the built-in WorkOS
+// emulator (package authkittest) when no credentials are set; this package
+// never does, and does not link the emulator.
 package authkit

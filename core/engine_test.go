@@ -59,8 +59,12 @@ func (f *fixture) config() authkit.Config {
 		RedirectURI:    appOrigin + callbackPath,
 		CookiePassword: testPassword,
 		Clock:          f.clock.Now,
-		Getenv:         func(string) string { return "" },
-		Logger:         slog.New(slog.DiscardHandler),
+		// Deterministic tests: a proactive refresh is waited for (a loaded
+		// CI machine can take longer than the default 250ms); the tests of
+		// the wait itself set it back.
+		RefreshWait: time.Minute,
+		Getenv:      func(string) string { return "" },
+		Logger:      slog.New(slog.DiscardHandler),
 	}
 }
 

@@ -21,3 +21,24 @@ func TestCoreImportsNoFramework(t *testing.T) {
 		}
 	}
 }
+
+// TestRootImportsNoEmulator keeps the emulator out of production binaries:
+// the root package (what every app imports) must not depend on the emulator
+// (package authkittest, imported by package dev) nor on what it brings:
+// testing and html/template.
+func TestRootImportsNoEmulator(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) == 0 || deps[len(deps)-1] != "github.com/authkit-go/authkit/core" {
+		t.Fatalf("go list listed %q, not the root package's dependencies", deps)
+	}
+	for _, p := range deps {
+		switch p {
+		case "testing", "html/template", "github.com/authkit-go/authkit/core/authkittest":
+			t.Errorf("the root package depends on %s; keep the emulator and test helpers out of it (package dev, authkittest)", p)
+		}
+	}
+}

@@ -3,7 +3,9 @@ package authkit_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -16,6 +18,7 @@ import (
 
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/jwks"
 )
 
 // Sessions must survive races, replicas and WorkOS trouble: these tests
@@ -94,8 +97,11 @@ func TestMalformedRefreshAnswerIsTransient(t *testing.T) {
 	}
 }
 
+// shortWait restores the default proactive-refresh wait.
+func shortWait(cfg *authkit.Config) { cfg.RefreshWait = authkit.DefaultRefreshWait }
+
 func TestSlowWorkOSNeverStallsValidToken(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, shortWait)
 	cookie, _ := f.signIn(authkittest.AdminEmail)
 	f.clock.Advance(inBuffer)
 	f.emu.FailNext(authkittest.EndpointRefresh, 1, authkittest.Fault{Delay: time.Minute})
@@ -112,7 +118,7 @@ func TestSlowWorkOSNeverStallsValidToken(t *testing.T) {
 }
 
 func TestRefreshCookieGoesOutOnALaterResponse(t *testing.T) {
-	f := newFixture(t, nil)
+	f := newFixture(t, shortWait)
 	cookie, _ := f.signIn(authkittest.AdminEmail)
 	f.clock.Advance(inBuffer)
 	f.emu.FailNext(authkittest.EndpointRefresh, 1, authkittest.Fault{Delay: 600 * time.Millisecond})
@@ -340,8 +346,8 @@ func TestSignOutRevokesEverywhere(t *testing.T) {
 	r.Header.Set("Sec-Fetch-Site", "same-origin")
 	d := a.SignOut(context.Background(), r)
 	require.Equal(t, http.StatusSeeOther, d.Status)
-	//MERGE: require.Equal(t, 1, f.emu.Count(authkittest.EndpointRevokeSession), "ended at WorkOS from the server")
-	//MERGE: require.False(t, f.emu.SessionActive(cb.Auth.SessionID))
+	require.Equal(t, 1, f.emu.Count(authkittest.EndpointRevokeSession), "ended at WorkOS from the server")
+	require.False(t, f.emu.SessionActive(cb.Auth.SessionID))
 
 	for name, c := range map[string]*authkit.Client{"a": a, "b": b} {
 		d := f.load(c, cookie)
@@ -391,4 +397,48 @@ func TestStoreDownFallsBackInProcess(t *testing.T) {
 	}
 	require.Equal(t, 3, f.emu.Count(authkittest.EndpointRefresh), "one call per session, coordinated in process")
 	require.Equal(t, 1, bytes.Count([]byte(logs.String()), []byte("session store unavailable")), "one warning per outage")
+}
+
+func TestRotationNotBlockedByUnknownKidFlood(t *testing.T) {
+	f := newFixture(t, nil)
+	cache := jwks.New(jwks.WithClock(f.clock.Now))
+	c := f.client(func(cfg *authkit.Config) { cfg.JWKSCache = cache })
+	bearer := func(tok string) authkit.Decision {
+		r := newReq(http.MethodGet, "/api")
+		r.Header.Set("Authorization", "Bearer "+tok)
+		return c.Load(context.Background(), r)
+	}
+	old, err := f.emu.MintAccessToken(authkittest.TokenParams{UserID: authkittest.AdminUserID, OrganizationID: authkittest.AcmeOrgID})
+	require.NoError(t, err)
+	require.NotNil(t, bearer(old).Auth) // the key set is warm
+	fetches := f.emu.Count(authkittest.EndpointJWKS)
+
+	// An attacker sends tokens with unknown kids just before the rotation,
+	// and keeps sending them.
+	forged := func(i int) string {
+		enc := base64.RawURLEncoding.EncodeToString
+		return enc([]byte(fmt.Sprintf(`{"alg":"RS256","kid":"attacker-%d","typ":"JWT"}`, i))) + "." +
+			enc([]byte(`{"sub":"user_x","exp":4102444800}`)) + "." + enc([]byte("not a signature"))
+	}
+	for i := range 20 {
+		require.Equal(t, http.StatusUnauthorized, bearer(forged(i)).Status)
+	}
+	f.emu.RotateKeys()
+	fresh, err := f.emu.MintAccessToken(authkittest.TokenParams{UserID: authkittest.AdminUserID, OrganizationID: authkittest.AcmeOrgID})
+	require.NoError(t, err)
+
+	verifiedAfter := time.Duration(-1)
+	for step := range 40 { // 10 s in steps of 250 ms, flooding all along
+		for i := range 10 {
+			bearer(forged(step*10 + i))
+		}
+		if d := bearer(fresh); d.Auth != nil {
+			verifiedAfter = time.Duration(step) * 250 * time.Millisecond
+			break
+		}
+		f.clock.Advance(250 * time.Millisecond)
+	}
+	require.GreaterOrEqual(t, verifiedAfter, time.Duration(0), "the new key never verified under the flood")
+	require.LessOrEqual(t, verifiedAfter, 6*time.Second, "a newly published key verifies within a few seconds")
+	require.LessOrEqual(t, f.emu.Count(authkittest.EndpointJWKS)-fetches, 3, "about one fetch per few seconds, whatever the flood")
 }

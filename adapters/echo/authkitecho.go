@@ -23,12 +23,22 @@ import (
 	authkit "github.com/authkit-go/authkit/core"
 )
 
-// ContextKey is the echo.Context key under which Middleware stores the
-// request's *authkit.Auth (nil when signed out); prefer Auth(c).
-const ContextKey = "authkit.auth"
+// Echo's c.Set takes string keys, which any middleware can write. The Auth
+// is therefore stored wrapped in an unexported type (as sentry-go does with
+// its hub): no other package can build a stored value, so a forged or
+// clobbered entry reads as signed out, never as someone else.
+const (
+	// authKey is the echo.Context key of the request's stored value.
+	authKey = "github.com/authkit-go/authkit/adapters/echo.auth"
+	// loadedKey marks a request whose session Middleware has loaded.
+	loadedKey = "github.com/authkit-go/authkit/adapters/echo.loaded"
+)
 
-// loadedKey marks a request whose session Middleware has loaded.
-const loadedKey = "authkit.loaded"
+// stored is the value kept under authKey.
+type stored struct{ auth *authkit.Auth }
+
+// loaded is the value kept under loadedKey.
+type loaded struct{}
 
 // Option configures Middleware and RequireAuth.
 type Option = authkit.AdapterOption[echo.Context]
@@ -69,8 +79,8 @@ func WithOnRefreshError(f func(echo.Context, error)) Option { return authkit.Wit
 
 // Auth returns the request's Auth, or nil when signed out.
 func Auth(c echo.Context) *authkit.Auth {
-	a, _ := c.Get(ContextKey).(*authkit.Auth)
-	return a
+	s, _ := c.Get(authKey).(stored)
+	return s.auth
 }
 
 // AccessToken returns the request's verified access token, for calling
@@ -103,11 +113,11 @@ func Middleware(kit *authkit.Client, opts ...Option) echo.MiddlewareFunc {
 func load(kit *authkit.Client, cfg *authkit.AdapterConfig[echo.Context], c echo.Context) (done bool, err error) {
 	r := c.Request()
 	d := kit.Load(r.Context(), authkit.FromHTTPRequest(r))
-	c.Set(ContextKey, d.Auth)
+	c.Set(authKey, stored{d.Auth})
 	c.SetRequest(r.WithContext(authkit.NewContext(r.Context(), d.Auth)))
 	cfg.Loaded(c, &d)
 	if done, err = write(cfg, c, &d); !done {
-		c.Set(loadedKey, true)
+		c.Set(loadedKey, loaded{})
 	}
 	return done, err
 }
@@ -122,7 +132,7 @@ func RequireAuth(kit *authkit.Client, opts ...Option) echo.MiddlewareFunc {
 			if cfg.Skip(c) || cfg.Public(c.Request().URL.Path) {
 				return next(c)
 			}
-			if c.Get(loadedKey) == nil {
+			if _, ok := c.Get(loadedKey).(loaded); !ok {
 				if done, err := load(kit, cfg, c); done {
 					return err
 				}

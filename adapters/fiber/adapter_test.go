@@ -1,6 +1,7 @@
 package authkitfiber_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -181,4 +182,48 @@ func TestBufferReuse(t *testing.T) {
 		}
 	}
 	run(2)
+}
+
+// TestStoredAuthCannotBeForged: a middleware that stores a forged Auth in
+// c.Locals under the old exported key "authkit.auth", before or after ours,
+// changes neither what Auth(c) and FromContext return nor what RequireAuth
+// lets through.
+func TestStoredAuthCannotBeForged(t *testing.T) {
+	e := conformance.NewEnv(t, nil)
+	forged := &authkit.Auth{User: authkit.User{ID: "user_forged"}, SessionID: "session_forged", Role: "admin"}
+	forge := func(c *fiber.Ctx) error { c.Locals("authkit.auth", forged); return c.Next() }
+	app := newTestApp(e.Client)
+	app.Use(forge, authkitfiber.Middleware(e.Client), forge)
+	app.Get(conformance.PathPublic, report)
+	app.Get(conformance.PathProtected, authkitfiber.RequireAuth(e.Client), report)
+	guardOnly := newTestApp(e.Client)
+	guardOnly.Use(forge)
+	guardOnly.Get(conformance.PathProtected, authkitfiber.RequireAuth(e.Client), report)
+	a, g := server(app), server(guardOnly)
+
+	rep := decodeReport(t, conformance.Get(t, a, conformance.PathPublic, "", nil))
+	if rep.Framework != nil || rep.Context != nil || rep.AccessToken != "" {
+		t.Fatalf("signed out reads as %+v / %+v", rep.Framework, rep.Context)
+	}
+	rep = decodeReport(t, conformance.Get(t, a, conformance.PathPublic, "", bearer(mint(t, e, authkittest.PlainUserID, ""))))
+	if rep.Framework == nil || rep.Framework.UserID != authkittest.PlainUserID || !rep.Same {
+		t.Fatalf("signed in as plain, read as %+v (same context: %v)", rep.Framework, rep.Same)
+	}
+	for _, srv := range []conformance.Server{a, g} {
+		if r := conformance.Get(t, srv, conformance.PathProtected, "", jsonAccept); r.Status != http.StatusUnauthorized {
+			t.Fatalf("a forged Auth passed RequireAuth: status %d", r.Status)
+		}
+	}
+}
+
+func decodeReport(t *testing.T, r *conformance.Response) conformance.Report {
+	t.Helper()
+	if r.Status != http.StatusOK {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	var rep conformance.Report
+	if err := json.Unmarshal([]byte(r.Body), &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }

@@ -26,9 +26,10 @@ import (
 	authkit "github.com/authkit-go/authkit/core"
 )
 
-// LocalsKey is the c.Locals key under which Middleware and RequireAuth store
-// the request's *authkit.Auth (nil when signed out).
-const LocalsKey = "authkit.auth"
+// authKey is the c.Locals key of the request's *authkit.Auth. It is an
+// unexported type, so no other package can store a value under it: a forged
+// c.Locals("authkit.auth", ...) cannot change what Auth(c) returns.
+type authKey struct{}
 
 // Option configures Middleware and RequireAuth.
 type Option = authkit.AdapterOption[*fiber.Ctx]
@@ -74,7 +75,7 @@ type requestKey struct{}
 
 // Auth returns the request's Auth, or nil when signed out.
 func Auth(c *fiber.Ctx) *authkit.Auth {
-	a, _ := c.Locals(LocalsKey).(*authkit.Auth)
+	a, _ := c.Locals(authKey{}).(*authkit.Auth)
 	return a
 }
 
@@ -130,7 +131,7 @@ func RequireAuth(kit *authkit.Client, opts ...Option) fiber.Handler {
 func load(kit *authkit.Client, cfg *authkit.AdapterConfig[*fiber.Ctx], c *fiber.Ctx) (done bool, err error) {
 	r := request(c)
 	d := kit.Load(c.UserContext(), r)
-	c.Locals(LocalsKey, d.Auth)
+	c.Locals(authKey{}, d.Auth)
 	c.SetUserContext(authkit.NewContext(c.UserContext(), d.Auth))
 	cfg.Loaded(c, &d)
 	if done, err := write(cfg, c, &d); done {

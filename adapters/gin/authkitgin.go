@@ -19,10 +19,12 @@ import (
 	authkit "github.com/authkit-go/authkit/core"
 )
 
-// ContextKey is the gin.Context key under which Middleware stores the
-// request's *authkit.Auth (nil when signed out); prefer Auth(c).
-const ContextKey = "authkit.auth"
+// authKey is the gin.Context key of the request's *authkit.Auth. It is an
+// unexported type, so no other package can set a value under it: a forged
+// c.Set("authkit.auth", ...) cannot change what Auth(c) returns.
+type authKey struct{}
 
+// loadedKey marks a request whose session Middleware has loaded.
 type loadedKey struct{}
 
 // Option configures Middleware and RequireAuth.
@@ -63,7 +65,7 @@ func WithOnRefreshError(f func(*gin.Context, error)) Option { return authkit.Wit
 
 // Auth returns the request's Auth, or nil when signed out.
 func Auth(c *gin.Context) *authkit.Auth {
-	v, _ := c.Get(ContextKey)
+	v, _ := c.Get(authKey{})
 	a, _ := v.(*authkit.Auth)
 	return a
 }
@@ -91,7 +93,7 @@ func Middleware(kit *authkit.Client, opts ...Option) gin.HandlerFunc {
 // reports whether the chain may go on (it aborts c otherwise).
 func load(kit *authkit.Client, cfg *authkit.AdapterConfig[*gin.Context], c *gin.Context) bool {
 	d := kit.Load(c.Request.Context(), authkit.FromHTTPRequest(c.Request))
-	c.Set(ContextKey, d.Auth)
+	c.Set(authKey{}, d.Auth)
 	c.Request = c.Request.WithContext(authkit.NewContext(c.Request.Context(), d.Auth))
 	cfg.Loaded(c, &d)
 	if write(cfg, c, &d) {

@@ -43,6 +43,10 @@ const (
 	EndpointJWKS Endpoint = "jwks"
 	// EndpointLogout is GET /user_management/sessions/logout.
 	EndpointLogout Endpoint = "logout"
+	// EndpointRevokeSession is POST /user_management/sessions/revoke.
+	EndpointRevokeSession Endpoint = "sessions:revoke"
+	// EndpointListSessions is GET /user_management/users/{id}/sessions.
+	EndpointListSessions Endpoint = "sessions:list"
 )
 
 // Fault is an injected failure (see FailNext). After Delay (cut short when
@@ -69,6 +73,7 @@ type config struct {
 	autoApprove string
 	logger      *slog.Logger
 	publicURL   string
+	jwksCache   string
 }
 
 // WithClientID sets the WorkOS client ID (default "client_emulator").
@@ -151,6 +156,20 @@ func WithPublicURL(u string) Option {
 	return func(c *config) error { c.publicURL = strings.TrimRight(u, "/"); return nil }
 }
 
+// WithJWKSCacheControl makes JWKS responses carry "Cache-Control: v" (for
+// example "public, max-age=300"), so tests can exercise a key-set cache's
+// handling of the header. By default JWKS responses carry no Cache-Control:
+// what the real WorkOS sends there is not documented.
+func WithJWKSCacheControl(v string) Option {
+	return func(c *config) error {
+		if strings.ContainsAny(v, "\r\n") {
+			return errors.New("authkittest: Cache-Control value contains a line break")
+		}
+		c.jwksCache = v
+		return nil
+	}
+}
+
 // Emulator is a fake WorkOS User Management API.
 type Emulator struct {
 	clientID string
@@ -158,6 +177,8 @@ type Emulator struct {
 	clock    func() time.Time
 	log      *slog.Logger
 	handler  http.Handler
+	// jwksCache is the JWKS Cache-Control value ("" sends none).
+	jwksCache string
 
 	srv       *http.Server
 	closeOnce sync.Once
@@ -173,6 +194,7 @@ type Emulator struct {
 	pending     map[string]*pendingAuth
 	codes       map[string]*codeGrant
 	sessions    map[string]*session
+	sessionSeq  int
 	refresh     map[string]*refreshEntry
 	counts      map[Endpoint]int
 	faults      map[Endpoint][]Fault
@@ -198,11 +220,25 @@ type codeGrant struct {
 }
 
 type session struct {
-	id      string
-	userID  string
-	orgID   string
-	public  bool
-	revoked bool
+	id         string
+	seq        int // creation order, for listing
+	userID     string
+	orgID      string
+	public     bool
+	revoked    bool
+	authMethod string // the list's auth_method
+	ipAddress  string
+	userAgent  string
+	created    time.Time
+	updated    time.Time
+}
+
+// revokeLocked ends s (logout, revoke endpoint, RevokeSession).
+func (e *Emulator) revokeLocked(s *session) {
+	if !s.revoked {
+		s.revoked = true
+		s.updated = e.clock()
+	}
 }
 
 type refreshEntry struct {
@@ -243,6 +279,7 @@ func New(opts ...Option) (*Emulator, error) {
 		apiKey:      cfg.apiKey,
 		clock:       cfg.clock,
 		log:         cfg.logger,
+		jwksCache:   cfg.jwksCache,
 		closed:      make(chan struct{}),
 		url:         cfg.publicURL,
 		ttl:         cfg.ttl,
@@ -482,7 +519,7 @@ func (e *Emulator) RevokeSession(sessionID string) bool {
 	defer e.mu.Unlock()
 	s, ok := e.sessions[sessionID]
 	if ok {
-		s.revoked = true
+		e.revokeLocked(s)
 	}
 	return ok
 }

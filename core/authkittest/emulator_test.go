@@ -15,6 +15,7 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jwt"
+	"github.com/stretchr/testify/require"
 
 	"github.com/authkit-go/authkit/core/authkittest"
 	"github.com/authkit-go/authkit/core/workos"
@@ -269,6 +270,21 @@ func TestPKCE(t *testing.T) {
 	if _, err := pub.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: r.RefreshToken}); err != nil {
 		t.Fatal("public refresh:", err)
 	}
+	// A public client replaying a spent code or refresh token, or sending an
+	// unknown one, is a valid client with a bad grant: invalid_grant, as
+	// WorkOS and RFC 6749 (5.2) answer, not invalid_client.
+	_, err = pub.AuthenticateWithCode(ctx, workos.CodeParams{Code: code, CodeVerifier: verifier})
+	require.Equal(t, workos.CodeInvalidGrant, workos.ErrorCode(err), "spent code: %v", err)
+	_, err = pub.AuthenticateWithCode(ctx, workos.CodeParams{Code: "code_unknown", CodeVerifier: verifier})
+	require.Equal(t, workos.CodeInvalidGrant, workos.ErrorCode(err), "unknown code: %v", err)
+	_, err = pub.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: r.RefreshToken})
+	require.Equal(t, workos.CodeInvalidGrant, workos.ErrorCode(err), "spent refresh token: %v", err)
+	_, err = pub.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: "rt_unknown"})
+	require.Equal(t, workos.CodeInvalidGrant, workos.ErrorCode(err), "unknown refresh token: %v", err)
+	// A client ID the emulator does not know stays invalid_client.
+	other, _ := workos.New(workos.Config{BaseURL: e.URL(), ClientID: "client_other"})
+	_, err = other.AuthenticateWithCode(ctx, workos.CodeParams{Code: "code_unknown", CodeVerifier: verifier})
+	require.Equal(t, workos.CodeInvalidClient, workos.ErrorCode(err))
 	// ... but not without PKCE.
 	code = codeFor(t, e, c, authkittest.AdminEmail, workos.AuthorizationURLParams{})
 	_, err = pub.AuthenticateWithCode(ctx, workos.CodeParams{Code: code})
@@ -555,9 +571,22 @@ func TestFaults(t *testing.T) {
 
 	e.FailNext(authkittest.EndpointRefresh, 1, authkittest.Fault{Status: 200, Body: `{"user": garbage`})
 	_, err = c.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: r.RefreshToken})
-	if !errors.Is(err, workos.ErrMalformedResponse) || workos.IsTransient(err) {
+	if !errors.Is(err, workos.ErrMalformedResponse) || !workos.IsTransient(err) {
 		t.Fatalf("garbage: %v", err)
 	}
+	// A fault can pose as a proxy's HTML page: its Content-Type is sent as
+	// given.
+	html := http.Header{}
+	html.Set("Content-Type", "text/html")
+	e.FailNext(authkittest.EndpointRefresh, 1, authkittest.Fault{Status: 200, Header: html, Body: "<html>proxy</html>"})
+	hresp, err := http.Post(e.URL()+"/user_management/authenticate", "application/json", strings.NewReader(`{"grant_type":"refresh_token"}`))
+	require.NoError(t, err)
+	hbody, err := io.ReadAll(hresp.Body)
+	hresp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, hresp.StatusCode)
+	require.Equal(t, "text/html", hresp.Header.Get("Content-Type"))
+	require.Equal(t, "<html>proxy</html>", string(hbody))
 
 	slow, _ := workos.New(workos.Config{BaseURL: e.URL(), ClientID: e.ClientID(), APIKey: e.APIKey(), Timeout: 100 * time.Millisecond})
 	e.FailNext(authkittest.EndpointRefresh, 1, authkittest.Fault{Delay: time.Hour})
@@ -600,7 +629,15 @@ func TestHangReleasedOnClose(t *testing.T) {
 			resp.Body.Close()
 		}
 	}()
-	time.Sleep(50 * time.Millisecond)
+	// Close only once the request is inside the handler with the fault
+	// taken: closing earlier would refuse the connection and pass without
+	// exercising the hang.
+	require.Eventually(t, func() bool { return e.Count(authkittest.EndpointJWKS) == 1 }, 5*time.Second, time.Millisecond)
+	select {
+	case <-done:
+		t.Fatal("request returned before Close")
+	default:
+	}
 	if err := e.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -638,3 +675,28 @@ func newRecorder() *recorder                    { return &recorder{h: http.Heade
 func (r *recorder) Header() http.Header         { return r.h }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *recorder) WriteHeader(s int)           { r.status = s }
+
+func TestJWKSCacheControl(t *testing.T) {
+	get := func(u string) *http.Response {
+		t.Helper()
+		resp, err := http.Get(u)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	// Default: no Cache-Control on the key set (WorkOS documents none);
+	// API answers stay no-store.
+	e := authkittest.NewServer(t)
+	resp := get(e.JWKSURL())
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Empty(t, resp.Header.Values("Cache-Control"))
+	require.Equal(t, "no-store", get(e.URL()+"/sso/jwks/client_unknown").Header.Get("Cache-Control"))
+
+	c := authkittest.NewServer(t, authkittest.WithJWKSCacheControl("public, max-age=300"))
+	resp = get(c.JWKSURL())
+	require.Equal(t, []string{"public, max-age=300"}, resp.Header.Values("Cache-Control"))
+	require.Equal(t, "no-store", get(c.URL()+"/health").Header.Get("Cache-Control"))
+
+	_, err := authkittest.New(authkittest.WithJWKSCacheControl("max-age=1\r\nX-Injected: 1"))
+	require.Error(t, err)
+}

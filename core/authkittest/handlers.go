@@ -22,6 +22,8 @@ func (e *Emulator) routes() http.Handler {
 	mux.HandleFunc("POST /user_management/authenticate", e.handleAuthenticate)
 	mux.HandleFunc("GET /sso/jwks/{clientId}", e.handleJWKS)
 	mux.HandleFunc("GET /user_management/sessions/logout", e.handleLogout)
+	mux.HandleFunc("POST /user_management/sessions/revoke", e.handleRevokeSession)
+	mux.HandleFunc("GET /user_management/users/{id}/sessions", e.handleListSessions)
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -32,8 +34,14 @@ func (e *Emulator) routes() http.Handler {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	writeJSONCached(w, status, v)
+}
+
+// writeJSONCached writes v with whatever Cache-Control w already has (none
+// unless set).
+func writeJSONCached(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
@@ -331,7 +339,10 @@ func (e *Emulator) codeGrant(w http.ResponseWriter, r *http.Request, a authReque
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, found := e.codes[a.Code]
-	if !e.clientOK(a, found && c.challenge != "") {
+	// A public client (no client_secret) may exchange a PKCE code. With a
+	// known client ID and a code that is unknown or already spent, the grant
+	// is what is wrong: invalid_grant (RFC 6749 5.2), as WorkOS answers.
+	if !e.clientOK(a, !found || c.challenge != "") {
 		oauthError(w, http.StatusBadRequest, "invalid_client", "Invalid client ID or client secret.")
 		return
 	}
@@ -355,7 +366,17 @@ func (e *Emulator) codeGrant(w http.ResponseWriter, r *http.Request, a authReque
 		oauthError(w, http.StatusBadRequest, "invalid_grant", "The user no longer exists.")
 		return
 	}
-	s := &session{id: newID("session_"), userID: u.ID, orgID: c.orgID, public: c.challenge != "" && a.ClientSecret == ""}
+	now := e.clock()
+	e.sessionSeq++
+	s := &session{
+		id: newID("session_"), seq: e.sessionSeq, userID: u.ID, orgID: c.orgID,
+		public:     c.challenge != "" && a.ClientSecret == "",
+		authMethod: "password", ipAddress: a.IPAddress, userAgent: a.UserAgent,
+		created: now, updated: now,
+	}
+	if u.Impersonator != nil {
+		s.authMethod = "impersonation"
+	}
 	e.sessions[s.id] = s
 	e.respondSessionLocked(w, r, s, u)
 }
@@ -372,7 +393,9 @@ func (e *Emulator) refreshGrant(w http.ResponseWriter, r *http.Request, a authRe
 	if found {
 		s = e.sessions[rt.sessionID]
 	}
-	if !e.clientOK(a, s != nil && s.public) {
+	// As for codes: an unknown refresh token from a public client is
+	// invalid_grant; a confidential session's token needs the secret.
+	if !e.clientOK(a, s == nil || s.public) {
 		oauthError(w, http.StatusBadRequest, "invalid_client", "Invalid client ID or client secret.")
 		return
 	}
@@ -494,7 +517,10 @@ func (e *Emulator) handleJWKS(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	k := e.key.public()
 	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"keys": []jwksKey{k}})
+	if e.jwksCache != "" {
+		w.Header().Set("Cache-Control", e.jwksCache)
+	}
+	writeJSONCached(w, http.StatusOK, map[string]any{"keys": []jwksKey{k}})
 }
 
 func (e *Emulator) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -513,7 +539,7 @@ func (e *Emulator) handleLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	e.mu.Lock()
 	if s, ok := e.sessions[sid]; ok {
-		s.revoked = true
+		e.revokeLocked(s)
 	}
 	e.mu.Unlock()
 	e.log.Debug("authkittest: session logged out", "session", sid)

@@ -3,6 +3,7 @@ package authkittest_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/stretchr/testify/require"
 
 	"github.com/authkit-go/authkit/core/authkittest"
 	"github.com/authkit-go/authkit/core/workos"
@@ -234,6 +236,102 @@ func TestSpecRejectsWrongShapes(t *testing.T) {
 	if ok, _ := v.ValidateHttpResponse(req, resp); ok {
 		t.Fatal("validator accepted an undocumented 400 body")
 	}
+	req, _ = http.NewRequest("GET", "https://api.workos.com/user_management/users/user_1/sessions", nil)
+	req.Header.Set("Authorization", "Bearer sk_test_spec")
+	resp = &http.Response{StatusCode: 200, Header: x.header, Body: io.NopCloser(strings.NewReader(`{"object":"list","data":[{"object":"session","id":"session_1"}],"list_metadata":{"before":null,"after":null}}`))}
+	if ok, _ := v.ValidateHttpResponse(req, resp); ok {
+		t.Fatal("validator accepted an incomplete session")
+	}
 }
 
 func (x exchange) string() string { return string(x.reqBody) }
+
+// TestSpecSessions checks the management endpoints the same way: the
+// client's revoke and list-sessions requests, and the emulator's answers
+// (200, and each documented error status), against the description.
+func TestSpecSessions(t *testing.T) {
+	v := specValidator(t)
+	e, err := authkittest.New()
+	require.NoError(t, err)
+	defer e.Close()
+	proxy := &recordingProxy{h: e.Handler()}
+	srv := httptest.NewServer(proxy)
+	defer srv.Close()
+	c, err := workos.New(workos.Config{BaseURL: srv.URL, ClientID: e.ClientID(), APIKey: e.APIKey()})
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	// Sessions with and without IP/user agent, one impersonated user.
+	seed := authkittest.DefaultSeed()
+	seed.Users[2].Impersonator = &authkittest.Impersonator{Email: "support@example.com"}
+	e2, err := authkittest.New(authkittest.WithSeed(seed))
+	require.NoError(t, err)
+	defer e2.Close()
+	proxy2 := &recordingProxy{h: e2.Handler()}
+	srv2 := httptest.NewServer(proxy2)
+	defer srv2.Close()
+	c2, err := workos.New(workos.Config{BaseURL: srv2.URL, ClientID: e2.ClientID(), APIKey: e2.APIKey()})
+	require.NoError(t, err)
+	imp, err := c2.AuthenticateWithCode(ctx, workos.CodeParams{Code: codeFor(t, e2, c2, authkittest.PlainEmail, workos.AuthorizationURLParams{})})
+	require.NoError(t, err)
+	require.NotNil(t, imp.Impersonator)
+	list, err := c2.ListSessions(ctx, authkittest.PlainUserID, workos.ListSessionsParams{})
+	require.NoError(t, err)
+	require.Len(t, list.Data, 1)
+	require.Equal(t, "impersonation", list.Data[0].AuthMethod)
+
+	code := codeFor(t, e, c, authkittest.AdminEmail, workos.AuthorizationURLParams{})
+	_, err = c.AuthenticateWithCode(ctx, workos.CodeParams{Code: code, IPAddress: "203.0.113.42", UserAgent: "Mozilla/5.0"})
+	require.NoError(t, err)
+	signIn(t, e, c, authkittest.AdminEmail)
+	signIn(t, e, c, authkittest.AdminEmail)
+	list, err = c.ListSessions(ctx, authkittest.AdminUserID, workos.ListSessionsParams{Limit: 2, Order: "desc"})
+	require.NoError(t, err)
+	require.Len(t, list.Data, 2)
+	_, err = c.ListSessions(ctx, authkittest.AdminUserID, workos.ListSessionsParams{Limit: 2, After: list.ListMetadata.After})
+	require.NoError(t, err)
+	_, err = c.ListSessions(ctx, authkittest.MultiOrgUserID, workos.ListSessionsParams{}) // empty list
+	require.NoError(t, err)
+	_, err = c.ListSessions(ctx, "user_unknown", workos.ListSessionsParams{}) // 404
+	require.Error(t, err)
+	active, err := c.SessionActive(ctx, authkittest.AdminUserID, list.Data[0].ID)
+	require.NoError(t, err)
+	require.True(t, active)
+	require.NoError(t, c.RevokeSession(ctx, list.Data[0].ID))
+	require.Error(t, c.RevokeSession(ctx, "session_unknown")) // 400
+	// Requests the client never sends: a revoke without session_id (400)
+	// and an out-of-range limit (422).
+	raw := func(method, path, body string) {
+		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+e.APIKey())
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	raw(http.MethodPost, "/user_management/sessions/revoke", `{}`)
+	raw(http.MethodGet, "/user_management/users/"+authkittest.AdminUserID+"/sessions?limit=500", "")
+
+	proxy.mu.Lock()
+	defer proxy.mu.Unlock()
+	proxy2.mu.Lock()
+	defer proxy2.mu.Unlock()
+	seen := map[string]int{}
+	for _, x := range append(append([]exchange(nil), proxy.ex...), proxy2.ex...) {
+		var name string
+		switch {
+		case x.path == "/user_management/sessions/revoke":
+			name = "revoke"
+		case strings.HasPrefix(x.path, "/user_management/users/") && strings.HasSuffix(x.path, "/sessions"):
+			name = "list"
+		default:
+			continue
+		}
+		// Requests the test crafted to be invalid are checked for their
+		// answer only.
+		validate(t, v, x, !(x.status == 400 && name == "revoke" && string(x.reqBody) == `{}`) && x.status != 422)
+		seen[fmt.Sprintf("%s %d", name, x.status)]++
+	}
+	require.Equal(t, map[string]int{"revoke 200": 1, "revoke 400": 2, "list 200": 5, "list 404": 1, "list 422": 1}, seen)
+}

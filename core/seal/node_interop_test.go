@@ -5,31 +5,27 @@ package seal
 // (iron-session 8.0.4 and 9.0.1, iron-webcrypto 2.0.0, @workos-inc/node
 // 11.0.0; see package-lock.json).
 //
-// It needs node (>= 20) and npm on PATH. When internal/nodeinterop/node_modules
-// is missing it runs "npm ci" there (needs the npm registry). Without node or
-// npm, or when the install fails, the test is skipped, except with CI=true,
-// where it fails. One node process (interop.mjs) serves the whole test over
-// stdin/stdout. Set AUTHKIT_INTEROP_SEED to replay a run (the seed is logged).
+// It needs node (>= 20) and npm on PATH; see core/internal/nodetest for the
+// install, and when the test is skipped or (CI=true) fails. One node process
+// (interop.mjs) serves the whole test over stdin/stdout. Set
+// AUTHKIT_INTEROP_SEED to replay a run (the seed is logged).
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/authkit-go/authkit/core/internal/nodetest"
 )
 
 const (
@@ -41,9 +37,6 @@ const (
 	libIron2  = "iron-webcrypto@2"
 	libWorkOS = "workos-node@11"
 )
-
-// The packages interop.mjs imports, as installed under node_modules.
-var nodeInteropPackages = []string{"iron-session-8", "iron-session-9", "iron-webcrypto", "@workos-inc/node"}
 
 type nodeCmd struct {
 	Op         string          `json:"op"`
@@ -62,111 +55,25 @@ type nodeResult struct {
 	Error   string          `json:"error"`
 }
 
+// nodeProc is the interop.mjs process; t is the (sub)test its calls fail.
 type nodeProc struct {
-	t      *testing.T
-	in     io.WriteCloser
-	out    *bufio.Scanner
-	stderr *bytes.Buffer
-	calls  int
+	t *testing.T
+	p *nodetest.Proc
 }
 
 func (n *nodeProc) do(c nodeCmd) nodeResult {
 	n.t.Helper()
-	b, err := json.Marshal(c)
-	if err != nil {
-		n.t.Fatalf("encoding node command: %v", err)
-	}
-	n.calls++
-	if _, err := n.in.Write(append(b, '\n')); err != nil {
-		n.t.Fatalf("writing to node: %v (stderr: %s)", err, n.stderr)
-	}
-	if !n.out.Scan() {
-		n.t.Fatalf("node exited: %v (stderr: %s)", n.out.Err(), n.stderr)
-	}
 	var r nodeResult
-	if err := json.Unmarshal(n.out.Bytes(), &r); err != nil {
-		n.t.Fatalf("decoding node result %q: %v", n.out.Bytes(), err)
-	}
+	n.p.Do(n.t, c, &r)
 	return r
-}
-
-// nodeUnavailable skips, or fails under CI=true, when node cannot be used.
-func nodeUnavailable(t *testing.T, format string, args ...any) {
-	t.Helper()
-	msg := "node interop: " + fmt.Sprintf(format, args...)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + " (CI=true: node and npm are required)")
-	}
-	t.Skip(msg + "; install node >= 20 and npm to run this test")
 }
 
 func startNodeInterop(t *testing.T) *nodeProc {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	if err != nil {
-		nodeUnavailable(t, "node not found on PATH")
-	}
-	dir, err := filepath.Abs(nodeInteropDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	installed := true
-	for _, p := range nodeInteropPackages {
-		if _, err := os.Stat(filepath.Join(dir, "node_modules", p, "package.json")); err != nil {
-			installed = false
-		}
-	}
-	if !installed {
-		npm, err := exec.LookPath("npm")
-		if err != nil {
-			nodeUnavailable(t, "npm not found on PATH (needed to install %s)", strings.Join(nodeInteropPackages, ", "))
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, npm, "ci", "--no-audit", "--no-fund")
-		cmd.Dir = dir
-		start := time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			nodeUnavailable(t, "npm ci in %s failed: %v\n%s", dir, err, out)
-		}
-		t.Logf("npm ci in %s: %v", nodeInteropDir, time.Since(start).Round(time.Millisecond))
-	}
-
-	cmd := exec.Command(node, "interop.mjs")
-	cmd.Dir = dir
-	stderr := &bytes.Buffer{}
-	cmd.Stderr = stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		nodeUnavailable(t, "starting node: %v", err)
-	}
-	t.Cleanup(func() {
-		in.Close()
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
-	})
-	sc := bufio.NewScanner(out)
-	sc.Buffer(make([]byte, 0, 1<<16), 8<<20)
-	return &nodeProc{t: t, in: in, out: sc, stderr: stderr}
+	return &nodeProc{t: t, p: nodetest.StartInterop(t, nodeInteropDir)}
 }
 
 func TestNodeInterop(t *testing.T) {
-	if testing.Short() {
-		t.Skip("node interop: skipped in -short mode")
-	}
 	start := time.Now()
 	n := startNodeInterop(t)
 
@@ -197,7 +104,7 @@ func TestNodeInterop(t *testing.T) {
 		n.t = t
 		checkPasswordLengthAgainstNode(t, n, r)
 	})
-	t.Logf("%d node calls in %v", n.calls, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d node calls in %v", n.p.Calls(), time.Since(start).Round(time.Millisecond))
 }
 
 // interopRound runs one random payload through lib in both directions, with

@@ -63,7 +63,7 @@ func (c *Claims) Get(name string, v any) error {
 }
 
 // parseClaims reads the registered and WorkOS claims by exact name, checking
-// their types. A claim with JSON null is treated as absent.
+// their types. A claim with JSON null is treated as absent, except aud.
 func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
 	c := &Claims{Raw: raw}
 	strs := [...]struct {
@@ -92,9 +92,14 @@ func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
 			}
 		}
 	}
-	if r, ok := present(raw, "aud"); ok {
+	// aud is the one claim where null is not read as absent: a token that
+	// names an audience field must name an audience, so "aud": null (which
+	// would otherwise skip the audience check) is malformed.
+	if r, ok := raw["aud"]; ok {
 		var one string
-		if err := json.Unmarshal(r, &one); err == nil {
+		if string(r) == "null" {
+			return nil, errors.New(`claim "aud" must be a string or an array of strings, not null`)
+		} else if err := json.Unmarshal(r, &one); err == nil {
 			c.Audience = []string{one}
 		} else if err := json.Unmarshal(r, &c.Audience); err != nil {
 			return nil, errors.New(`claim "aud" must be a string or an array of strings`)

@@ -11,6 +11,10 @@ const (
 	CodeExpired Code = "expired"
 	// CodeNotYetValid: nbf (minus leeway) is in the future.
 	CodeNotYetValid Code = "not_yet_valid"
+	// CodeIssuedInFuture: iat (minus leeway) is in the future: the token
+	// claims to have been issued later than now, which a clock-skewed or
+	// forged issuer produces, not WorkOS.
+	CodeIssuedInFuture Code = "issued_in_future"
 	// CodeBadSignature: the signature does not verify with the key.
 	CodeBadSignature Code = "bad_signature"
 	// CodeUnknownKey: the JWKS has no usable key with the token's kid.
@@ -65,6 +69,8 @@ var (
 	ErrExpired = &Error{Code: CodeExpired, Detail: "token expired"}
 	// ErrNotYetValid matches errors with CodeNotYetValid.
 	ErrNotYetValid = &Error{Code: CodeNotYetValid, Detail: "token not yet valid"}
+	// ErrIssuedInFuture matches errors with CodeIssuedInFuture.
+	ErrIssuedInFuture = &Error{Code: CodeIssuedInFuture, Detail: "token issued in the future"}
 	// ErrBadSignature matches errors with CodeBadSignature.
 	ErrBadSignature = &Error{Code: CodeBadSignature, Detail: "signature invalid"}
 	// ErrUnknownKey matches errors with CodeUnknownKey.

@@ -21,8 +21,9 @@
 //     (no extensions are understood) or b64 other than true are rejected.
 //   - All of the above happens before the JWKS is consulted, so malformed
 //     tokens never cause network traffic.
-//   - exp is required; exp and nbf are checked with a leeway; iss must equal
-//     one of the accepted issuers; aud, when present (string or array), must
+//   - exp is required; exp, nbf and iat (not in the future) are checked with
+//     a leeway; iss must equal one of the accepted issuers; aud, when present
+//     (string or array; "aud": null is refused, not read as absent), must
 //     contain the client ID.
 //
 // When the only problem is expiry, Verify returns the claims together with an
@@ -54,7 +55,7 @@ import (
 // MaxTokenSize is the largest raw token Verify accepts, in bytes.
 const MaxTokenSize = 16 << 10
 
-// DefaultLeeway is the exp/nbf leeway used when Config.Leeway is zero.
+// DefaultLeeway is the exp/nbf/iat leeway used when Config.Leeway is zero.
 const DefaultLeeway = 10 * time.Second
 
 // DefaultAlgorithms is the algorithm allow-list used when Config.Algorithms
@@ -89,7 +90,7 @@ type Config struct {
 	// Algorithms is the allow-list of header alg values, default ["RS256"].
 	// Only asymmetric JWS algorithms are accepted; "none" and HS* make New fail.
 	Algorithms []string
-	// Leeway is the clock-skew allowance for exp and nbf. Zero means
+	// Leeway is the clock-skew allowance for exp, nbf and iat. Zero means
 	// DefaultLeeway (10s); a negative value means no leeway.
 	Leeway time.Duration
 	// Cache supplies the keys, default jwks.Shared().
@@ -247,12 +248,15 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if !slices.Contains(v.issuers, claims.Issuer) {
 		return nil, fail(CodeWrongIssuer, fmt.Sprintf("issuer %q is not accepted", claims.Issuer))
 	}
-	if _, hasAud := present(claims.Raw, "aud"); hasAud && !slices.Contains(claims.Audience, v.clientID) {
+	if _, hasAud := claims.Raw["aud"]; hasAud && !slices.Contains(claims.Audience, v.clientID) {
 		return nil, fail(CodeWrongAudience, fmt.Sprintf("audience %q does not contain the client ID", claims.Audience))
 	}
 	now := v.now()
 	if !claims.NotBefore.IsZero() && now.Add(v.leeway).Before(claims.NotBefore) {
 		return nil, fail(CodeNotYetValid, "token not valid before "+claims.NotBefore.UTC().Format(time.RFC3339))
+	}
+	if !claims.IssuedAt.IsZero() && now.Add(v.leeway).Before(claims.IssuedAt) {
+		return nil, fail(CodeIssuedInFuture, "token issued at "+claims.IssuedAt.UTC().Format(time.RFC3339)+", later than now")
 	}
 	if now.Add(-v.leeway).After(claims.ExpiresAt) {
 		return claims, fail(CodeExpired, "token expired at "+claims.ExpiresAt.UTC().Format(time.RFC3339))

@@ -297,6 +297,31 @@ func TestNotBefore(t *testing.T) {
 	assert.NoError(t, err, "within leeway")
 }
 
+// TestIssuedAt: a token issued more than the leeway in the future is refused
+// with its own code (jose refuses it too); one within the leeway passes.
+func TestIssuedAt(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(t)
+	ctx := context.Background()
+	c, err := v.Verify(ctx, sign(t, f.claims(map[string]any{"iat": now.Add(time.Hour).Unix()}), nil))
+	require.ErrorIs(t, err, token.ErrIssuedInFuture)
+	require.Nil(t, c)
+	require.Equal(t, token.CodeIssuedInFuture, codeOf(err))
+	require.True(t, strings.HasPrefix(err.Error(), "issued_in_future: "), err.Error())
+
+	_, err = v.Verify(ctx, sign(t, f.claims(map[string]any{"iat": now.Add(5 * time.Second).Unix()}), nil))
+	require.NoError(t, err, "within leeway")
+
+	strict := f.verifier(t, func(c *token.Config) { c.Leeway = -1 })
+	_, err = strict.Verify(ctx, sign(t, f.claims(map[string]any{"iat": now.Add(time.Second).Unix()}), nil))
+	require.ErrorIs(t, err, token.ErrIssuedInFuture, "no leeway")
+
+	// Issued in the future and expired: not "only expired", no claims.
+	c, err = v.Verify(ctx, sign(t, f.claims(map[string]any{"iat": now.Add(time.Hour).Unix(), "exp": now.Add(-time.Minute).Unix()}), nil))
+	require.ErrorIs(t, err, token.ErrIssuedInFuture)
+	require.Nil(t, c)
+}
+
 func TestBadSignature(t *testing.T) {
 	f := newFixture(t)
 	v := f.verifier(t)
@@ -416,7 +441,11 @@ func TestRejectedBeforeNetwork(t *testing.T) {
 		"exp huge":           {sign(t, f.claims(map[string]any{"exp": 1e300}), nil), token.CodeMalformed},
 		"iss not string":     {sign(t, f.claims(map[string]any{"iss": 1}), nil), token.CodeMalformed},
 		"aud number":         {sign(t, f.claims(map[string]any{"aud": 1}), nil), token.CodeMalformed},
-		"roles string":       {sign(t, f.claims(map[string]any{"roles": "admin"}), nil), token.CodeMalformed},
+		// "aud": null is an audience field without an audience, not an
+		// absent one: read as absent it would skip the audience check.
+		"aud null": {
+			signRaw(t, `{"alg":"RS256","kid":"k1"}`, strings.TrimSuffix(claims, "}")+`,"aud":null}`, jwa.RS256, testKeys()[0]), token.CodeMalformed},
+		"roles string": {sign(t, f.claims(map[string]any{"roles": "admin"}), nil), token.CodeMalformed},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

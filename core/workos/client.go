@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,7 +37,10 @@ type Config struct {
 	APIKey string
 	// ClientID is the WorkOS client ID (required).
 	ClientID string
-	// HTTPClient is used for requests; default is a new http.Client.
+	// HTTPClient is used for requests; default is a new http.Client. The
+	// Client works on a copy that never follows redirects (a redirect would
+	// re-send client_secret, codes and refresh tokens to another host); the
+	// caller's value is not modified.
 	HTTPClient *http.Client
 	// Timeout bounds each API request (default 10s).
 	Timeout time.Duration
@@ -105,12 +109,9 @@ func New(cfg Config) (*Client, error) {
 		baseURL:   base,
 		apiKey:    cfg.APIKey,
 		clientID:  cfg.ClientID,
-		http:      cfg.HTTPClient,
+		http:      noRedirects(cfg.HTTPClient),
 		timeout:   cfg.Timeout,
 		userAgent: cfg.UserAgent,
-	}
-	if c.http == nil {
-		c.http = &http.Client{}
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -121,11 +122,29 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// noRedirects returns a copy of hc (or of a zero http.Client) that returns
+// 3xx answers instead of following them. Go re-sends the request body on 307
+// and 308, so following a redirect from the API host would hand
+// client_secret, code, code_verifier or refresh_token to whatever host the
+// Location names.
+func noRedirects(hc *http.Client) *http.Client {
+	var cp http.Client
+	if hc != nil {
+		cp = *hc
+	}
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
+}
+
 // BaseURL returns the API base URL without a trailing slash.
 func (c *Client) BaseURL() string { return c.baseURL }
 
 // ClientID returns the configured WorkOS client ID.
 func (c *Client) ClientID() string { return c.clientID }
+
+// Timeout returns the per-request timeout (Config.Timeout, default
+// DefaultTimeout): the longest any single API call of this client takes.
+func (c *Client) Timeout() time.Duration { return c.timeout }
 
 // AuthorizationURLParams are the query parameters of the AuthKit
 // authorization URL (GET /user_management/authorize).
@@ -315,50 +334,82 @@ func addOpt(m map[string]string, k, v string) {
 }
 
 // ErrMalformedResponse is wrapped by errors for 2xx responses whose body is
-// not the expected JSON.
+// not the expected JSON (not JSON, missing required fields, over 1 MiB).
+// IsTransient reports true for it: see IsTransient.
 var ErrMalformedResponse = errors.New("workos: malformed response")
 
 func (c *Client) authenticate(ctx context.Context, body map[string]string) (*AuthenticateResponse, error) {
-	const path = "/user_management/authenticate"
-	buf, err := json.Marshal(body)
+	status, data, err := c.do(ctx, http.MethodPost, "/user_management/authenticate", "", nil, body, false)
 	if err != nil {
-		return nil, fmt.Errorf("workos: encode request: %w", err)
+		return nil, err
+	}
+	var out AuthenticateResponse
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, fmt.Errorf("%w: status %d: %v", ErrMalformedResponse, status, jsonErrSummary(err))
+	}
+	if out.AccessToken == "" || out.RefreshToken == "" || out.User.ID == "" {
+		return nil, fmt.Errorf("%w: status %d: missing user, access_token or refresh_token", ErrMalformedResponse, status)
+	}
+	return &out, nil
+}
+
+// do sends one API request bounded by the client's timeout and returns the
+// status and body of a 2xx answer. path is the request path (escaped);
+// opPath, when not "", names the operation in errors instead of path (so
+// IDs in paths stay out of them). body, when not nil, is sent as JSON;
+// bearer adds "Authorization: Bearer <API key>", which the management
+// endpoints require. Non-2xx answers are *APIError values, failed exchanges
+// *TransportError values, an oversized 2xx body ErrMalformedResponse.
+func (c *Client) do(ctx context.Context, method, path, opPath string, query url.Values, body any, bearer bool) (int, []byte, error) {
+	if opPath == "" {
+		opPath = path
+	}
+	op := method + " " + opPath
+	var rd io.Reader
+	if body != nil {
+		buf, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, fmt.Errorf("workos: %s: encode request: %w", op, err)
+		}
+		rd = bytes.NewReader(buf)
+	}
+	u := c.baseURL + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.baseURL+path, bytes.NewReader(buf))
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
 	if err != nil {
-		return nil, fmt.Errorf("workos: build request: %w", err)
+		return 0, nil, fmt.Errorf("workos: %s: build request: %w", op, scrubURLError(err))
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
+	if bearer {
+		req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, &TransportError{Op: "POST " + path, Err: scrubURLError(err)}
+		return 0, nil, &TransportError{Op: op, Err: scrubURLError(err)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
 	if err != nil {
-		return nil, &TransportError{Op: "POST " + path, Err: scrubURLError(err)}
+		return 0, nil, &TransportError{Op: op, Err: scrubURLError(err)}
 	}
 	if len(data) > maxBodyBytes {
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			return nil, fmt.Errorf("%w: body exceeds %d bytes", ErrMalformedResponse, maxBodyBytes)
+			return 0, nil, fmt.Errorf("%w: body exceeds %d bytes", ErrMalformedResponse, maxBodyBytes)
 		}
 		data = data[:maxBodyBytes]
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return nil, newAPIError(resp, data, time.Now())
+		return 0, nil, newAPIError(resp, data, time.Now())
 	}
-	var out AuthenticateResponse
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("%w: status %d: %v", ErrMalformedResponse, resp.StatusCode, jsonErrSummary(err))
-	}
-	if out.AccessToken == "" || out.RefreshToken == "" || out.User.ID == "" {
-		return nil, fmt.Errorf("%w: status %d: missing user, access_token or refresh_token", ErrMalformedResponse, resp.StatusCode)
-	}
-	return &out, nil
+	return resp.StatusCode, data, nil
 }
 
 // jsonErrSummary describes a JSON decode error without quoting body content.
@@ -377,10 +428,28 @@ func jsonErrSummary(err error) string {
 // scrubURLError strips the URL from *url.Error (it never carries secrets
 // here, but keeps messages short) while keeping the cause chain for
 // errors.Is / errors.As.
+//
+// Go's transport quotes what the peer sent when it is not HTTP ("malformed
+// HTTP status code \"...\"", "malformed MIME header line: ..."): that is
+// upstream text, which may echo the request, so such errors are replaced
+// with errPeerProtocol. Timeouts, cancellations and network errors keep
+// their chain.
 func scrubURLError(err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return ue.Err
+		err = ue.Err
 	}
-	return err
+	msg := err.Error()
+	if !strings.Contains(msg, "malformed") && !strings.ContainsRune(msg, '"') {
+		return err
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.As(err, &ne) {
+		return err
+	}
+	return errPeerProtocol
 }
+
+// errPeerProtocol stands for a transport error that quoted the peer's
+// non-HTTP answer.
+var errPeerProtocol = errors.New("malformed HTTP response (not quoted)")

@@ -4,15 +4,22 @@
 // It covers what a session middleware needs: building the AuthKit
 // authorization URL, exchanging an authorization code (with PKCE) for tokens,
 // refreshing a session (optionally switching organization), building the
-// logout URL and the JWKS URL used to verify access tokens.
+// logout URL and the JWKS URL used to verify access tokens, revoking a
+// session and listing a user's sessions (SessionActive: has a session really
+// ended?).
 //
 // Wire shapes follow the official WorkOS OpenAPI description
 // (POST /user_management/authenticate, GET /user_management/authorize,
-// GET /user_management/sessions/logout, GET /sso/jwks/{clientId}).
+// GET /user_management/sessions/logout, GET /sso/jwks/{clientId},
+// POST /user_management/sessions/revoke,
+// GET /user_management/users/{id}/sessions). The management endpoints
+// authenticate with "Authorization: Bearer <API key>". The client never
+// follows redirects.
 //
 // Errors returned by the API are *APIError values; network failures are
 // *TransportError values. Use IsTransient to decide whether a failed call may
 // be retried and IsInvalidGrant (or the Err* sentinels with errors.Is) to
-// detect terminal authentication failures. Neither error type ever contains
-// tokens, codes or keys.
+// detect terminal authentication failures. Neither error type's Error()
+// ever contains tokens, codes, keys or upstream free text (APIError keeps
+// WorkOS's message in its Description field, which is unsafe to log).
 package workos

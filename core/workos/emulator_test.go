@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/authkit-go/authkit/core/authkittest"
 	"github.com/authkit-go/authkit/core/workos"
 )
@@ -97,7 +99,12 @@ func TestClientAgainstEmulator(t *testing.T) {
 }
 
 func TestErrorClasses(t *testing.T) {
-	e, c := setup(t, func(cfg *workos.Config) { cfg.Timeout = 200 * time.Millisecond })
+	// Only the hang case is about time: every other case gets a timeout a
+	// loaded machine cannot hit (receiving the oversized 1 MiB body within
+	// 200 ms once failed under load).
+	e, c := setup(t, func(cfg *workos.Config) { cfg.Timeout = time.Minute })
+	hasty, err := workos.New(workos.Config{BaseURL: e.URL(), ClientID: e.ClientID(), APIKey: e.APIKey(), Timeout: 200 * time.Millisecond})
+	require.NoError(t, err)
 	ctx := context.Background()
 	refresh := func() error {
 		_, err := c.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: "rt_whatever"})
@@ -108,7 +115,7 @@ func TestErrorClasses(t *testing.T) {
 	h.Set("Retry-After", "3")
 	h.Set("X-Request-ID", "req_123")
 	e.FailNext(authkittest.EndpointAuthenticate, 1, authkittest.Fault{Status: 429, Header: h, Body: `{"message":"Too many requests"}`})
-	err := refresh()
+	err = refresh()
 	var ae *workos.APIError
 	if d, ok := workos.RetryAfter(err); !workos.IsTransient(err) || !ok || d != 3*time.Second || !errors.As(err, &ae) || ae.RequestID != "req_123" || ae.Description != "Too many requests" {
 		t.Fatalf("429: %v", err)
@@ -130,22 +137,29 @@ func TestErrorClasses(t *testing.T) {
 	}
 	e.FailNext(authkittest.EndpointAuthenticate, 1, authkittest.Fault{Delay: time.Hour})
 	start := time.Now()
-	err = refresh()
+	_, err = hasty.AuthenticateWithRefreshToken(ctx, workos.RefreshParams{RefreshToken: "rt_whatever"})
 	var te *workos.TransportError
 	if !workos.IsTransient(err) || !workos.IsTimeout(err) || !errors.As(err, &te) || time.Since(start) > 5*time.Second {
 		t.Fatalf("hang: %v", err)
 	}
-	e.FailNext(authkittest.EndpointAuthenticate, 1, authkittest.Fault{Status: 200, Body: `<<garbage>>`})
-	if err := refresh(); !errors.Is(err, workos.ErrMalformedResponse) || workos.IsTransient(err) {
-		t.Fatalf("garbage: %v", err)
-	}
-	e.FailNext(authkittest.EndpointAuthenticate, 1, authkittest.Fault{Status: 200, Body: `{"user":{}}`})
-	if err := refresh(); !errors.Is(err, workos.ErrMalformedResponse) {
-		t.Fatalf("incomplete: %v", err)
-	}
-	e.FailNext(authkittest.EndpointAuthenticate, 1, authkittest.Fault{Status: 200, Body: `{"pad":"` + strings.Repeat("x", 1<<20) + `"}`})
-	if err := refresh(); !errors.Is(err, workos.ErrMalformedResponse) {
-		t.Fatalf("oversized: %v", err)
+	// Unusable 2xx bodies are malformed and transient: WorkOS may have
+	// answered through a broken proxy, which ends no session.
+	html := http.Header{}
+	html.Set("Content-Type", "text/html; charset=utf-8")
+	for name, f := range map[string]authkittest.Fault{
+		"garbage":    {Status: 200, Body: `<<garbage>>`},
+		"html page":  {Status: 200, Header: html, Body: "<!doctype html><title>Gateway</title><p>Please wait…</p>"},
+		"empty JSON": {Status: 200, Body: `{}`},
+		"incomplete": {Status: 200, Body: `{"user":{}}`},
+		"no body":    {Status: 204},
+		"oversized":  {Status: 200, Body: `{"pad":"` + strings.Repeat("x", 1<<20) + `"}`},
+	} {
+		e.FailNext(authkittest.EndpointAuthenticate, 1, f)
+		err := refresh()
+		require.ErrorIs(t, err, workos.ErrMalformedResponse, name)
+		require.True(t, workos.IsTransient(err), name)
+		require.False(t, workos.IsInvalidGrant(err), name)
+		require.NotContains(t, err.Error(), "Gateway", name)
 	}
 	e.FailNext(authkittest.EndpointAuthenticate, 1, authkittest.Fault{Status: 400, Body: `{"error":"sso_required","error_description":"Must use SSO","email":"admin@example.com","connection_ids":["conn_1"],"pending_authentication_token":"pat_SECRET","authkit_redirect_url":"https://auth.example.com/sso?x=1"}`})
 	err = refresh()

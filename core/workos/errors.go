@@ -43,15 +43,24 @@ var sentinelByCode = map[string]error{
 	CodeOrganizationSelectionRequired: ErrOrganizationSelectionRequired,
 }
 
-// APIError is a non-2xx answer from the WorkOS API. It never holds tokens,
-// codes or keys; PendingAuthenticationToken is kept for the caller but is not
-// part of Error().
+// APIError is a non-2xx answer from the WorkOS API.
+//
+// Error() holds only the status, Code and RequestID, which are validated
+// identifiers and safe to log. Upstream free text (Description) and the
+// fields that continue an authentication (PendingAuthenticationToken, Email,
+// RedirectURL, ConnectionIDs) are kept for callers but never appear in
+// Error(): an upstream or proxy that echoed a token in its message would
+// otherwise have it logged wherever the error goes.
 type APIError struct {
 	// StatusCode is the HTTP status.
 	StatusCode int
-	// Code is the body's "error" (OAuth style) or "code" field.
+	// Code is the body's "error" (OAuth style) or "code" field when it is a
+	// plain code (1-64 of a-z, 0-9, _); any other value is dropped, so Code
+	// is safe to log.
 	Code string
-	// Description is the body's "error_description" or "message" field.
+	// Description is the body's "error_description" or "message" field, or
+	// the status text when the body has neither. It is upstream free text:
+	// unsafe to log (it may echo what the request carried).
 	Description string
 	// RetryAfter is the parsed Retry-After header (0 if absent).
 	RetryAfter time.Duration
@@ -68,37 +77,60 @@ type APIError struct {
 	Email string
 	// ConnectionIDs are the SSO connections sent with sso_required.
 	ConnectionIDs []string
-	// RequestID is the X-Request-ID response header.
+	// RequestID is the X-Request-ID response header when it is a plain
+	// identifier (1-128 of A-Z, a-z, 0-9, '.', '_', ':', '-'); any other
+	// value is dropped, so RequestID is safe to log.
 	RequestID string
 }
 
-// Error describes the failure without any secret material.
+// Error describes the failure with the status, Code and RequestID only: no
+// upstream free text, no secret material.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "workos: API error: status %d", e.StatusCode)
-	if e.Code != "" {
+	if validCode(e.Code) {
 		fmt.Fprintf(&b, ": %s", e.Code)
 	}
-	if e.Description != "" {
-		fmt.Fprintf(&b, ": %s", truncate(e.Description, 200))
-	}
-	if e.RequestID != "" {
-		fmt.Fprintf(&b, " (request %s)", truncate(e.RequestID, 100))
+	if validRequestID(e.RequestID) {
+		fmt.Fprintf(&b, " (request %s)", e.RequestID)
 	}
 	return b.String()
+}
+
+// validCode reports whether s looks like a WorkOS error code
+// ([a-z0-9_]{1,64}).
+func validCode(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// validRequestID reports whether s looks like a request ID
+// ([A-Za-z0-9._:-]{1,128}).
+func validRequestID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '.' && c != '_' && c != ':' && c != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // Is reports whether target is the sentinel for e.Code.
 func (e *APIError) Is(target error) bool {
 	s, ok := sentinelByCode[e.Code]
 	return ok && s == target
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // errorBody is the union of WorkOS error body shapes.
@@ -115,18 +147,21 @@ type errorBody struct {
 }
 
 func newAPIError(resp *http.Response, data []byte, now time.Time) *APIError {
-	e := &APIError{
-		StatusCode: resp.StatusCode,
-		RequestID:  resp.Header.Get("X-Request-ID"),
+	e := &APIError{StatusCode: resp.StatusCode}
+	if id := resp.Header.Get("X-Request-ID"); validRequestID(id) {
+		e.RequestID = id
 	}
 	if d, ok := parseRetryAfter(resp.Header.Get("Retry-After"), now); ok {
 		e.RetryAfter = d
 	}
 	var b errorBody
 	if json.Unmarshal(data, &b) == nil {
-		e.Code = b.Error
-		if e.Code == "" {
-			e.Code = b.Code
+		code := b.Error
+		if code == "" {
+			code = b.Code
+		}
+		if validCode(code) {
+			e.Code = code
 		}
 		e.Description = b.ErrorDescription
 		if e.Description == "" {
@@ -197,16 +232,27 @@ func (e *TransportError) Timeout() bool {
 }
 
 // IsTransient reports whether err is worth retrying later: HTTP 408, 429 and
-// 5xx answers, network errors and timeouts. invalid_grant, sso_required,
-// mfa_enrollment, other 4xx, malformed responses and caller cancellation
-// (context.Canceled) are not transient.
+// 5xx answers, 3xx answers (the client never follows redirects; the WorkOS
+// API does not send them, so one comes from a misbehaving proxy), network
+// errors and timeouts. invalid_grant, sso_required, mfa_enrollment, other
+// 4xx and caller cancellation (context.Canceled) are not transient.
+//
+// A 2xx answer whose body is not the expected JSON (garbage, an HTML page,
+// "{}", a body over 1 MiB: ErrMalformedResponse) is transient too: WorkOS
+// itself answers with the documented shape, so such a body comes from
+// something in between (a captive or broken proxy), and it says nothing
+// about whether the session or code is still good.
 func IsTransient(err error) bool {
 	if err == nil {
 		return false
 	}
+	if errors.Is(err, ErrMalformedResponse) {
+		return true
+	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.StatusCode == http.StatusRequestTimeout || ae.StatusCode == http.StatusTooManyRequests || ae.StatusCode >= 500
+		s := ae.StatusCode
+		return s == http.StatusRequestTimeout || s == http.StatusTooManyRequests || s >= 500 || (s >= 300 && s < 400)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		return true
@@ -248,7 +294,8 @@ func RetryAfter(err error) (time.Duration, bool) {
 // refresh token is unknown, used, expired or revoked. It is terminal.
 func IsInvalidGrant(err error) bool { return errors.Is(err, ErrInvalidGrant) }
 
-// ErrorCode returns the WorkOS error code carried by err, or "".
+// ErrorCode returns the WorkOS error code carried by err, or "" (also when
+// the upstream code was not a plain [a-z0-9_]{1,64} code).
 func ErrorCode(err error) string {
 	var ae *APIError
 	if errors.As(err, &ae) {

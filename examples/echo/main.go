@@ -11,7 +11,6 @@ package main
 import (
 	"context"
 	"log"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,6 +21,7 @@ import (
 	authkitecho "github.com/authkit-go/authkit/adapters/echo"
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/dev"
 
 	"github.com/authkit-go/authkit/examples/internal/demo"
 	"github.com/authkit-go/authkit/examples/internal/ui"
@@ -41,15 +41,17 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	if err != nil {
 		return err
 	}
-	// WORKOS_* from the environment. Without credentials NewDev starts the
+	// WORKOS_* from the environment. Without credentials dev.New starts the
 	// built-in emulator, with 2-minute access tokens so that refreshes (60 s
 	// before expiry) show on the account page after a minute.
-	kit, emu, err := authkit.NewDev(authkit.Config{
+	kit, emu, err := dev.New(authkit.Config{
 		RedirectURI:  site.RedirectURI(),
 		IsAPIRequest: demo.IsAPIRequest,
 		Clock:        opts.Clock,
 		Getenv:       opts.Getenv,
-		Store:        site.Store(), // Redis when AUTHKIT_REDIS_URL is set
+		// On the emulator, sign-out lands on the home page with a notice.
+		SignOutReturnTo: site.SignOutReturnTo(),
+		Store:           site.Store(), // Redis when AUTHKIT_REDIS_URL is set
 	}, site.Emulator(authkittest.WithAccessTokenTTL(2*time.Minute))...)
 	if err != nil {
 		site.Close()
@@ -68,7 +70,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		return ui.Account(c.Response(), auth, orgs.Of(auth))
 	}, authkitecho.RequireAuth(kit))
 	e.GET("/api/me", func(c echo.Context) error {
-		return c.JSON(http.StatusOK, ui.JSONUser(authkitecho.Auth(c)))
+		return ui.WriteJSON(c.Response(), ui.JSONUser(authkitecho.Auth(c)))
 	}, authkitecho.RequireAuth(kit))
 	e.GET("/sign-in", authkitecho.SignIn(kit))
 	e.GET("/sign-up", authkitecho.SignUp(kit))

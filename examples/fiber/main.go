@@ -21,6 +21,7 @@ import (
 	authkitfiber "github.com/authkit-go/authkit/adapters/fiber"
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/dev"
 
 	"github.com/authkit-go/authkit/examples/internal/demo"
 	"github.com/authkit-go/authkit/examples/internal/ui"
@@ -40,15 +41,17 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	if err != nil {
 		return err
 	}
-	// WORKOS_* from the environment. Without credentials NewDev starts the
+	// WORKOS_* from the environment. Without credentials dev.New starts the
 	// built-in emulator, with 2-minute access tokens so that refreshes (60 s
 	// before expiry) show on the account page after a minute.
-	kit, emu, err := authkit.NewDev(authkit.Config{
+	kit, emu, err := dev.New(authkit.Config{
 		RedirectURI:  site.RedirectURI(),
 		IsAPIRequest: demo.IsAPIRequest,
 		Clock:        opts.Clock,
 		Getenv:       opts.Getenv,
-		Store:        site.Store(), // Redis when AUTHKIT_REDIS_URL is set
+		// On the emulator, sign-out lands on the home page with a notice.
+		SignOutReturnTo: site.SignOutReturnTo(),
+		Store:           site.Store(), // Redis when AUTHKIT_REDIS_URL is set
 	}, site.Emulator(authkittest.WithAccessTokenTTL(2*time.Minute))...)
 	if err != nil {
 		site.Close()
@@ -70,7 +73,8 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		return ui.Account(c, auth, orgs.Of(auth))
 	})
 	app.Get("/api/me", authkitfiber.RequireAuth(kit), func(c *fiber.Ctx) error {
-		return c.JSON(ui.JSONUser(authkitfiber.Auth(c)))
+		c.Type("json")
+		return ui.WriteJSON(c, ui.JSONUser(authkitfiber.Auth(c)))
 	})
 	app.Get("/sign-in", authkitfiber.SignIn(kit))
 	app.Get("/sign-up", authkitfiber.SignUp(kit))

@@ -11,7 +11,6 @@ package main
 import (
 	"context"
 	"log"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,6 +21,7 @@ import (
 	authkitgin "github.com/authkit-go/authkit/adapters/gin"
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/dev"
 
 	"github.com/authkit-go/authkit/examples/internal/demo"
 	"github.com/authkit-go/authkit/examples/internal/ui"
@@ -41,15 +41,17 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	if err != nil {
 		return err
 	}
-	// WORKOS_* from the environment. Without credentials NewDev starts the
+	// WORKOS_* from the environment. Without credentials dev.New starts the
 	// built-in emulator, with 2-minute access tokens so that refreshes (60 s
 	// before expiry) show on the account page after a minute.
-	kit, emu, err := authkit.NewDev(authkit.Config{
+	kit, emu, err := dev.New(authkit.Config{
 		RedirectURI:  site.RedirectURI(),
 		IsAPIRequest: demo.IsAPIRequest,
 		Clock:        opts.Clock,
 		Getenv:       opts.Getenv,
-		Store:        site.Store(), // Redis when AUTHKIT_REDIS_URL is set
+		// On the emulator, sign-out lands on the home page with a notice.
+		SignOutReturnTo: site.SignOutReturnTo(),
+		Store:           site.Store(), // Redis when AUTHKIT_REDIS_URL is set
 	}, site.Emulator(authkittest.WithAccessTokenTTL(2*time.Minute))...)
 	if err != nil {
 		site.Close()
@@ -68,7 +70,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		_ = ui.Account(c.Writer, auth, orgs.Of(auth))
 	})
 	r.GET("/api/me", authkitgin.RequireAuth(kit), func(c *gin.Context) {
-		c.JSON(http.StatusOK, ui.JSONUser(authkitgin.Auth(c)))
+		_ = ui.WriteJSON(c.Writer, ui.JSONUser(authkitgin.Auth(c)))
 	})
 	r.GET("/sign-in", authkitgin.SignIn(kit))
 	r.GET("/sign-up", authkitgin.SignUp(kit))

@@ -20,6 +20,7 @@ import (
 	authkithttp "github.com/authkit-go/authkit/adapters/nethttp"
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/dev"
 
 	"github.com/authkit-go/authkit/examples/internal/demo"
 	"github.com/authkit-go/authkit/examples/internal/ui"
@@ -39,15 +40,17 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	if err != nil {
 		return err
 	}
-	// WORKOS_* from the environment. Without credentials NewDev starts the
+	// WORKOS_* from the environment. Without credentials dev.New starts the
 	// built-in emulator, with 2-minute access tokens so that refreshes (60 s
 	// before expiry) show on the account page after a minute.
-	kit, emu, err := authkit.NewDev(authkit.Config{
+	kit, emu, err := dev.New(authkit.Config{
 		RedirectURI:  site.RedirectURI(),
 		IsAPIRequest: demo.IsAPIRequest,
 		Clock:        opts.Clock,
 		Getenv:       opts.Getenv,
-		Store:        site.Store(), // Redis when AUTHKIT_REDIS_URL is set
+		// On the emulator, sign-out lands on the home page with a notice.
+		SignOutReturnTo: site.SignOutReturnTo(),
+		Store:           site.Store(), // Redis when AUTHKIT_REDIS_URL is set
 	}, site.Emulator(authkittest.WithAccessTokenTTL(2*time.Minute))...)
 	if err != nil {
 		site.Close()
@@ -65,7 +68,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		_ = ui.Account(w, auth, orgs.Of(auth))
 	})))
 	mux.Handle("GET /api/me", protected(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ui.WriteJSON(w, ui.JSONUser(authkithttp.Auth(r)))
+		_ = ui.WriteJSON(w, ui.JSONUser(authkithttp.Auth(r)))
 	})))
 	mux.Handle("GET /sign-in", authkithttp.SignIn(kit))
 	mux.Handle("GET /sign-up", authkithttp.SignUp(kit))

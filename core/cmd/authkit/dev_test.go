@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
+	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
 )
 
@@ -111,5 +115,103 @@ func TestDevUsageErrors(t *testing.T) {
 	}
 	if code := run([]string{"help", "dev"}, nil, &out, &errb); code != exitOK || !strings.Contains(errb.String(), "--token-ttl") && !strings.Contains(errb.String(), "token-ttl") {
 		t.Errorf("help dev: %d %s", code, errb.String())
+	}
+}
+
+// exportedEnv parses the banner's `export NAME=VALUE` lines (values bare or
+// single-quoted, as a shell would read them) into a getenv.
+func exportedEnv(t *testing.T, banner string) func(string) string {
+	t.Helper()
+	env := map[string]string{}
+	for _, line := range strings.Split(banner, "\n") {
+		line = strings.TrimSpace(line)
+		rest, ok := strings.CutPrefix(line, "export ")
+		if !ok {
+			continue
+		}
+		name, value, ok := strings.Cut(rest, "=")
+		require.True(t, ok, "export line without '=': %q", line)
+		if strings.HasPrefix(value, "'") {
+			require.True(t, strings.HasSuffix(value, "'"), "unterminated quote: %q", line)
+			value = strings.ReplaceAll(value[1:len(value)-1], `'\''`, "'")
+		}
+		require.NotContains(t, env, name, "exported twice")
+		env[name] = value
+	}
+	return func(k string) string { return env[k] }
+}
+
+// startDev runs `authkit dev` with args until the test ends and returns the
+// emulator and the banner.
+func startDev(t *testing.T, args ...string) (*authkittest.Emulator, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr syncBuffer
+	readyc := make(chan *authkittest.Emulator, 1)
+	done := make(chan int, 1)
+	go func() {
+		done <- runDevContext(ctx, args, &stdout, &stderr, func(e *authkittest.Emulator) { readyc <- e })
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			require.Equal(t, exitOK, code, stderr.String())
+		case <-time.After(10 * time.Second):
+			t.Error("dev did not shut down")
+		}
+	})
+	select {
+	case emu := <-readyc:
+		return emu, stdout.String()
+	case code := <-done:
+		t.Fatalf("exited early with %d: %s", code, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("dev did not start")
+	}
+	return nil, ""
+}
+
+// TestDevBannerIsAConfig follows the banner exactly: its export lines alone
+// make a valid authkit configuration whose sign-in reaches the emulator and
+// comes back to the redirect URI.
+func TestDevBannerIsAConfig(t *testing.T) {
+	emu, banner := startDev(t, "--addr", "127.0.0.1:0", "--auto-approve", authkittest.AdminEmail)
+	getenv := exportedEnv(t, banner)
+	for _, name := range []string{"WORKOS_CLIENT_ID", "WORKOS_API_KEY", "WORKOS_REDIRECT_URI", "WORKOS_COOKIE_PASSWORD"} {
+		require.NotEmpty(t, getenv(name), "banner lacks export %s:\n%s", name, banner)
+	}
+	require.Equal(t, devDefaultRedirectURI, getenv("WORKOS_REDIRECT_URI"))
+	require.GreaterOrEqual(t, len(getenv("WORKOS_COOKIE_PASSWORD")), 32)
+	require.Contains(t, banner, "DEV ONLY", "the generated cookie password is marked dev-only")
+
+	kit, err := authkit.New(authkit.Config{Getenv: getenv})
+	require.NoError(t, err, "the banner's exports should be a complete config:\n%s", banner)
+	require.Equal(t, "/callback", kit.CallbackPath())
+
+	d := kit.SignIn(context.Background(), authkit.FromHTTPRequest(httptest.NewRequest(http.MethodGet, "/sign-in", nil)), authkit.SignInOptions{})
+	require.True(t, strings.HasPrefix(d.Location(), emu.URL()+"/user_management/authorize?"), "sign-in goes to the emulator: %s", d.Location())
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(d.Location())
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusFound, resp.StatusCode)
+	require.True(t, strings.HasPrefix(resp.Header.Get("Location"), devDefaultRedirectURI+"?"), "the emulator returns to the redirect URI")
+
+	// Every run has its own password.
+	_, again := startDev(t, "--addr", "127.0.0.1:0")
+	require.NotEqual(t, getenv("WORKOS_COOKIE_PASSWORD"), exportedEnv(t, again)("WORKOS_COOKIE_PASSWORD"))
+}
+
+func TestDevRedirectURIFlag(t *testing.T) {
+	const app = "http://127.0.0.1:3000/auth/callback?x='y'"
+	_, banner := startDev(t, "--addr", "127.0.0.1:0", "--redirect-uri", app)
+	require.Equal(t, app, exportedEnv(t, banner)("WORKOS_REDIRECT_URI"))
+
+	for _, bad := range []string{"/callback", "localhost:8080/callback", "ftp://x/cb"} {
+		var out, errb bytes.Buffer
+		code := runDevContext(context.Background(), []string{"--addr", "127.0.0.1:0", "--redirect-uri", bad}, &out, &errb, nil)
+		require.Equal(t, exitUsage, code, bad)
+		require.Contains(t, errb.String(), "--redirect-uri")
 	}
 }

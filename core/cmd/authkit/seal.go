@@ -141,7 +141,7 @@ func runUnseal(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	pt, err := seal.Unseal(value, p, opts...)
 	if err != nil {
-		fmt.Fprintf(stderr, "authkit unseal: %v\n", err)
+		fmt.Fprintf(stderr, "authkit unseal: %s\n", unsealMessage(err))
 		return exitFailure
 	}
 	var out bytes.Buffer
@@ -155,6 +155,16 @@ func runUnseal(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// unsealMessage says what a failed unseal means for the person running the
+// command. A bad MAC is what a wrong password looks like, so it says that
+// rather than "seal: bad MAC".
+func unsealMessage(err error) string {
+	if errors.Is(err, seal.ErrBadMAC) {
+		return "wrong password or tampered/foreign cookie (the seal's integrity check failed); check --password or $" + passwordEnv
+	}
+	return err.Error()
 }
 
 func runSeal(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

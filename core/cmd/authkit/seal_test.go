@@ -236,8 +236,18 @@ func TestUnsealFailures(t *testing.T) {
 	v := loadVectors(t)[0]
 	r := runCLI(t, v.Sealed, "unseal", "--password", pwB)
 	require.Equal(t, 1, r.code)
-	require.Contains(t, r.stderr, "bad MAC")
+	require.Contains(t, r.stderr, "authkit unseal: wrong password or tampered/foreign cookie")
+	require.NotContains(t, r.stderr, "bad MAC")
 	require.Empty(t, r.stdout)
+
+	// A cookie sealed by someone else with another password reads the same.
+	t.Setenv(passwordEnv, pwA)
+	foreign := runCLI(t, "{}", "seal", "--password", pwB)
+	require.Equal(t, 0, foreign.code, foreign.stderr)
+	r = runCLI(t, foreign.stdout, "unseal")
+	require.Equal(t, 1, r.code)
+	require.Contains(t, r.stderr, "wrong password or tampered/foreign cookie")
+	require.Contains(t, r.stderr, passwordEnv)
 
 	r = runCLI(t, v.Sealed, "unseal", "--password", "7="+pwA)
 	require.Equal(t, 1, r.code)

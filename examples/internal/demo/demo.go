@@ -6,6 +6,8 @@ package demo
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,7 +15,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -38,18 +42,56 @@ type Options struct {
 	EmulatorOptions []authkittest.Option
 	// Out receives the start-up banner (default os.Stdout).
 	Out io.Writer
+
+	// demoCookiePassword is the random cookie password FromFlags made for
+	// a run on the emulator without WORKOS_COOKIE_PASSWORD: Getenv answers
+	// it, and the banner prints it so that a demo cookie can be unsealed.
+	demoCookiePassword string
 }
 
 // FromFlags returns the options of a command-line run: --addr, else
-// :$PORT, else :8080.
+// :$PORT, else :8080. On the built-in emulator without
+// WORKOS_COOKIE_PASSWORD it makes up a demo-only cookie password, which the
+// banner shows. An invalid PORT ends the program with a message naming it.
 func FromFlags() Options {
-	def := ":8080"
-	if p := os.Getenv("PORT"); p != "" {
-		def = ":" + p
+	opts, err := parseArgs(flag.CommandLine, os.Args[1:], os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
-	addr := flag.String("addr", def, "listen address (default from PORT, else :8080)")
-	flag.Parse()
-	return Options{Addr: *addr}
+	return opts
+}
+
+// parseArgs is FromFlags with its flag set, arguments and environment.
+func parseArgs(fs *flag.FlagSet, args []string, getenv func(string) string) (Options, error) {
+	addr := fs.String("addr", ":8080", "listen address (default from PORT, else :8080)")
+	if err := fs.Parse(args); err != nil {
+		return Options{}, err
+	}
+	opts := Options{Addr: *addr, Getenv: getenv}
+	addrSet := false
+	fs.Visit(func(f *flag.Flag) { addrSet = addrSet || f.Name == "addr" })
+	if p := strings.TrimSpace(getenv("PORT")); p != "" && !addrSet {
+		if n, err := strconv.Atoi(p); err != nil || n < 0 || n > 65535 {
+			return Options{}, fmt.Errorf("invalid PORT %q: want a port number, e.g. PORT=9000 make demo", p)
+		}
+		opts.Addr = ":" + p
+	}
+	if opts.DevMode() && getenv("WORKOS_COOKIE_PASSWORD") == "" {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return Options{}, err
+		}
+		pw := base64.RawURLEncoding.EncodeToString(b)
+		opts.demoCookiePassword = pw
+		opts.Getenv = func(k string) string {
+			if k == "WORKOS_COOKIE_PASSWORD" {
+				return pw
+			}
+			return getenv(k)
+		}
+	}
+	return opts, nil
 }
 
 func (o Options) getenv(k string) string {
@@ -59,7 +101,7 @@ func (o Options) getenv(k string) string {
 	return os.Getenv(k)
 }
 
-// DevMode reports whether NewDev will start the built-in emulator: no
+// DevMode reports whether dev.New will start the built-in emulator: no
 // WorkOS credentials are configured.
 func (o Options) DevMode() bool {
 	return strings.TrimSpace(o.getenv("WORKOS_CLIENT_ID")) == "" && strings.TrimSpace(o.getenv("WORKOS_API_KEY")) == ""
@@ -91,13 +133,28 @@ func Listen(opts Options) (*Site, error) {
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		closeRedis(rs)
-		return nil, err
+		return nil, listenError(opts.Addr, err)
 	}
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() || ip.IsLoopback() {
 		host = "localhost"
 	}
 	return &Site{opts: opts, ln: ln, redis: rs, BaseURL: "http://" + net.JoinHostPort(host, port)}, nil
+}
+
+// listenError explains a failed listen on addr; a busy port suggests the
+// next one.
+func listenError(addr string, err error) error {
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return err
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	next := "9000"
+	if n, perr := strconv.Atoi(port); perr == nil && n > 0 && n < 65535 {
+		next = strconv.Itoa(n + 1)
+	}
+	return fmt.Errorf("port %s is already in use (another make demo?): stop that app or pick another port, e.g. PORT=%s make demo (or --addr :%s): %w",
+		port, next, next, err)
 }
 
 // Listener returns the site's listener, for frameworks that serve
@@ -114,6 +171,17 @@ func (s *Site) Close() { _ = s.ln.Close(); closeRedis(s.redis) }
 func (s *Site) RedirectURI() string {
 	if s.opts.DevMode() && s.opts.getenv("WORKOS_REDIRECT_URI") == "" {
 		return s.BaseURL + "/callback"
+	}
+	return ""
+}
+
+// SignOutReturnTo is the sign-out return URL to put in authkit.Config: in
+// dev mode, BaseURL + "/?signed_out=1", so the home page says the user is
+// signed out; otherwise "" (the default, the origin of the redirect URI:
+// WorkOS accepts only the sign-out redirects set in its dashboard).
+func (s *Site) SignOutReturnTo() string {
+	if s.opts.DevMode() {
+		return s.BaseURL + "/?signed_out=1"
 	}
 	return ""
 }
@@ -188,6 +256,10 @@ func (s *Site) banner(emu *authkittest.Emulator) {
 		return
 	}
 	fmt.Fprintf(out, "No WORKOS_CLIENT_ID/WORKOS_API_KEY: using the built-in WorkOS emulator at %s (set WORKOS_CLIENT_ID, WORKOS_API_KEY, WORKOS_REDIRECT_URI and WORKOS_COOKIE_PASSWORD to use a real WorkOS environment).\n", emu.URL())
+	if pw := s.opts.demoCookiePassword; pw != "" {
+		fmt.Fprintf(out, "Cookie password, DEMO ONLY (random, new every run): %s\n", pw)
+		fmt.Fprintf(out, "  read a session cookie with: authkit unseal --password %s < cookie.txt\n", pw)
+	}
 	fmt.Fprintln(out, "Seeded users (pick one on the sign-in page):")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	for _, u := range emu.Users() {

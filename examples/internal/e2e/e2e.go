@@ -191,6 +191,21 @@ func browse(t *testing.T, base string, clock *Clock) {
 		require.NoError(t, err, "%s datetime", sel)
 		return ts
 	}
+	// hasIcon checks that the page names an icon, so the browser asks for
+	// no /favicon.ico (a 404 in the console).
+	hasIcon := func(what string) {
+		t.Helper()
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('link[rel="icon"]') !== null`))
+		require.NoError(t, err)
+		assert.True(t, ok, "%s has no <link rel=icon>", what)
+	}
+	// visible reports whether the element sel exists and is not hidden.
+	visible := func(sel string) bool {
+		t.Helper()
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const el = document.querySelector(`+"`"+sel+"`"+`); return el !== null && !el.hidden })()`))
+		require.NoError(t, err)
+		return ok
+	}
 	// submit runs a click or submit and waits for the page it loads.
 	submit := func(what string, a chromedp.Action[chromedp.Void]) {
 		t.Helper()
@@ -201,14 +216,19 @@ func browse(t *testing.T, base string, clock *Clock) {
 
 	// Home, signed out: click "Sign in".
 	do("open the home page", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`#sign-in`)))
+	hasIcon("the home page")
+	assert.False(t, visible(`#flash-signed_out`), "no sign-out notice without ?signed_out=1")
 	submit("click Sign in", chromedp.Click(chromedp.CSS(`#sign-in`)))
 
 	// The emulator's sign-in page: pick the user with two organizations.
 	user := chromedp.CSS(`button[data-email="` + authkittest.MultiOrgEmail + `"]`)
 	do("wait for the emulator's sign-in page", chromedp.WaitVisible(user))
+	hasIcon("the emulator's sign-in page")
 	submit("pick a user", chromedp.Click(user))
-	do("wait for the account page", chromedp.WaitVisible(chromedp.CSS(`#refreshed-at`)))
+	do("wait for the account page", chromedp.WaitVisible(chromedp.CSS(`#issued-at`)))
 	require.Equal(t, base+"/account", location(), "sign-in should land on the account page")
+	hasIcon("the account page")
+	assert.False(t, visible(`#flash-switched`), "no organization notice before a switch")
 	assert.Equal(t, "Morgan Multi", text(`#user-name`))
 	assert.Equal(t, authkittest.MultiOrgEmail, text(`#user-email`))
 	assert.Contains(t, text(`#organization`), "Acme Corp")
@@ -219,22 +239,37 @@ func browse(t *testing.T, base string, clock *Clock) {
 	submit("switch organization", chromedp.Submit(chromedp.CSS(`#switch-organization select`)))
 	do("wait for the new role", chromedp.Poll[chromedp.Void](`document.querySelector("#role")?.textContent.trim() === "admin"`,
 		chromedp.WithPollingTimeout(10*time.Second)))
-	require.Equal(t, base+"/account", location(), "switching returns to the account page")
+	require.Equal(t, base+"/account", location(), "switching returns to the account page (the notice's ?switched=1 dropped)")
 	assert.Contains(t, text(`#organization`), "Globex Corporation")
 	assert.Contains(t, text(`#permissions`), "users:manage")
+	require.True(t, visible(`#flash-switched`), "switching confirms it")
+	assert.Equal(t, "Switched to Globex Corporation.", text(`#flash-switched`))
+
+	// GET /api/me: the same indented JSON in every framework.
+	do("open /api/me", chromedp.Navigate(base+"/api/me"), chromedp.WaitVisible(chromedp.CSS(`pre`)))
+	me := text(`pre`)
+	assert.True(t, strings.HasPrefix(me, "{\n  \"id\": "), "GET /api/me is indented JSON: %q", me)
+	var meJSON struct {
+		Email, OrganizationID string
+	}
+	require.NoError(t, json.Unmarshal([]byte(me), &meJSON), "GET /api/me: %s", me)
+	assert.Equal(t, authkittest.MultiOrgEmail, meJSON.Email)
+	assert.Equal(t, authkittest.GlobexOrgID, meJSON.OrganizationID)
+	do("back to the account page", chromedp.Navigate(base+"/account"), chromedp.WaitVisible(chromedp.CSS(`#issued-at`)))
+	assert.False(t, visible(`#flash-switched`), "the notice shows once")
 
 	// Let the access token expire, reload: the session is refreshed.
-	issued, expires := stamp(`#refreshed-at`), stamp(`#expires-at`)
+	issued, expires := stamp(`#issued-at`), stamp(`#expires-at`)
 	sid := text(`#session-id`)
 	clock.Advance(TokenTTL + time.Minute)
 	submit("reload after the token expired", chromedp.Reload())
-	do("wait for the account page", chromedp.WaitVisible(chromedp.CSS(`#refreshed-at`)))
+	do("wait for the account page", chromedp.WaitVisible(chromedp.CSS(`#issued-at`)))
 	require.Equal(t, base+"/account", location(), "an expired token is refreshed, not a new sign-in")
 	assert.Equal(t, "Morgan Multi", text(`#user-name`))
 	assert.Equal(t, "admin", text(`#role`), "the refresh keeps the organization")
 	assert.Equal(t, sid, text(`#session-id`), "the refresh keeps the session")
-	refreshed := stamp(`#refreshed-at`)
-	assert.GreaterOrEqual(t, refreshed.Sub(issued), TokenTTL, "last refresh should move forward with the clock (was %s, now %s)", issued, refreshed)
+	refreshed := stamp(`#issued-at`)
+	assert.GreaterOrEqual(t, refreshed.Sub(issued), TokenTTL, "the refreshed token's issue time should move forward with the clock (was %s, now %s)", issued, refreshed)
 	assert.True(t, stamp(`#expires-at`).After(expires), "the new token expires later")
 
 	// A screenshot of the account page.
@@ -247,7 +282,9 @@ func browse(t *testing.T, base string, clock *Clock) {
 	// Sign out: back home, and the account page now asks to sign in.
 	submit("sign out", chromedp.Click(chromedp.CSS(`#sign-out`)))
 	do("wait for the signed-out home page", chromedp.WaitVisible(chromedp.CSS(`#sign-in`)))
-	require.Equal(t, base+"/", location(), "sign-out returns to the home page")
+	require.Equal(t, base+"/", location(), "sign-out returns to the home page (the notice's ?signed_out=1 dropped)")
+	require.True(t, visible(`#flash-signed_out`), "sign-out confirms it")
+	assert.Equal(t, "You are signed out.", text(`#flash-signed_out`))
 	do("open the account page signed out", chromedp.Navigate(base+"/account"), chromedp.WaitVisible(user))
 	loc := location()
 	assert.Contains(t, loc, "/user_management/authorize", "after sign-out the account page redirects to sign-in")

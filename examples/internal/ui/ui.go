@@ -163,11 +163,20 @@ func JSONUser(auth *authkit.Auth) User {
 	}
 }
 
-// WriteJSON writes v as JSON with status 200 (net/http; the frameworks have
-// their own c.JSON).
-func WriteJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
+// WriteJSON writes v as indented JSON with status 200: every example
+// answers GET /api/me through it, so the four frameworks send the same
+// bytes. When w has headers (net/http, Gin, Echo) it sets the Content-Type;
+// Fiber sets it with c.Type("json").
+func WriteJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	if hw, ok := w.(headerWriter); ok {
+		hw.Header().Set("Content-Type", "application/json")
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
 }

@@ -22,6 +22,21 @@
 // iron-session and @workos-inc/node answer {} instead of throwing for a seal
 // they reject (bad MAC, expired, unknown password); the test never seals {},
 // so an empty object is reported as {"ok": false}.
+//
+// Command: {"op": "refresh", "sealed": string, "password": string,
+//           "clientId": string, "apiKey": string,
+//           "apiHostname": string, "port": number}
+// Result:  {"ok": true, "sealed": string, "sessionId": string, "userId": string} |
+//          {"ok": false, "error": string}
+//
+// refresh is what a Node AuthKit app does with the session cookie it shares
+// with a Go app (driven by core/node_race_test.go): @workos-inc/node 11.0.0
+//   workos.userManagement.loadSealedSession({sessionData, cookiePassword}).refresh()
+// against a WorkOS at http://apiHostname:port (the Go emulator). It spends the
+// cookie's refresh token (POST /user_management/authenticate, grant
+// refresh_token) and answers the new sealed session; it verifies no token, so
+// node's wall clock does not matter. A refusal ({authenticated: false}) is
+// reported as {"ok": false, "error": <reason>}.
 import { createInterface } from "node:readline";
 import * as is8 from "iron-session-8";
 import * as is9 from "iron-session-9";
@@ -95,6 +110,22 @@ async function unseal(cmd) {
   throw new Error("unknown lib " + cmd.lib);
 }
 
+async function refresh(cmd) {
+  for (const k of ["sealed", "password", "clientId", "apiKey", "apiHostname"]) {
+    if (typeof cmd[k] !== "string" || cmd[k] === "") throw new Error("refresh: " + k + " is required");
+  }
+  const client = new WorkOS(cmd.apiKey, {
+    clientId: cmd.clientId,
+    apiHostname: cmd.apiHostname,
+    https: false,
+    port: cmd.port,
+  });
+  const session = client.userManagement.loadSealedSession({ sessionData: cmd.sealed, cookiePassword: cmd.password });
+  const res = await session.refresh();
+  if (!res.authenticated) return { ok: false, error: "refresh refused: " + res.reason };
+  return { ok: true, sealed: res.sealedSession, sessionId: res.sessionId, userId: res.user?.id };
+}
+
 const realNow = Date.now;
 const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of rl) {
@@ -107,6 +138,8 @@ for await (const line of rl) {
     try {
       if (cmd.op === "seal") {
         out = { ok: true, sealed: await seal(cmd) };
+      } else if (cmd.op === "refresh") {
+        out = await refresh(cmd);
       } else if (cmd.op === "unseal") {
         const payload = await unseal(cmd);
         out = payload === undefined || isEmptyObject(payload)
