@@ -294,7 +294,7 @@ func TestNew(t *testing.T) {
 }
 
 // newStore returns a Store on url closed when the test ends.
-func newStore(t *testing.T, url, prefix string, opts ...authkitredis.Option) *authkitredis.Store {
+func newStore(t testing.TB, url, prefix string, opts ...authkitredis.Option) *authkitredis.Store {
 	t.Helper()
 	s, err := authkitredis.NewFromURL(url, append([]authkitredis.Option{authkitredis.WithPrefix(prefix)}, opts...)...)
 	require.NoError(t, err)
@@ -303,7 +303,7 @@ func newStore(t *testing.T, url, prefix string, opts ...authkitredis.Option) *au
 }
 
 // prefix returns a namespace of its own for one test.
-func prefix(t *testing.T) string {
+func prefix(t testing.TB) string {
 	b := make([]byte, 6)
 	_, err := rand.Read(b)
 	require.NoError(t, err)
