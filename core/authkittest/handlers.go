@@ -24,6 +24,14 @@ func (e *Emulator) routes() http.Handler {
 	mux.HandleFunc("GET /user_management/sessions/logout", e.handleLogout)
 	mux.HandleFunc("POST /user_management/sessions/revoke", e.handleRevokeSession)
 	mux.HandleFunc("GET /user_management/users/{id}/sessions", e.handleListSessions)
+	// Pages without a <link rel="icon"> (the signed-out page, JSON viewed
+	// in a browser) make the browser ask for /favicon.ico: no 404 in its
+	// console.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		_, _ = io.WriteString(w, faviconSVG)
+	})
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -545,7 +553,7 @@ func (e *Emulator) handleLogout(w http.ResponseWriter, r *http.Request) {
 	e.log.Debug("authkittest: session logged out", "session", sid)
 	if returnTo == "" {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = io.WriteString(w, "<!doctype html><title>Signed out</title><p>You have been signed out.</p>")
+		_, _ = io.WriteString(w, "<!doctype html><title>Signed out</title><link rel=\"icon\" href=\"/favicon.ico\"><p>You have been signed out.</p>")
 		return
 	}
 	http.Redirect(w, r, returnTo, http.StatusFound)
