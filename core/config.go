@@ -19,9 +19,9 @@ import (
 
 // Defaults.
 const (
-	DefaultCookieName     = "wos-session"
-	DefaultCookieMaxAge   = 400 * 24 * time.Hour
-	DefaultRefreshBuffer  = 60 * time.Second
+	DefaultCookieName    = "wos-session"
+	DefaultCookieMaxAge  = 400 * 24 * time.Hour
+	DefaultRefreshBuffer = 60 * time.Second
 	// DefaultVerifierPrefix names this library's PKCE verifier cookies
 	// ("wos-go-verifier-<hash>"). It differs from the Node AuthKit libraries'
 	// "wos-auth-verifier" so that neither side reads, evicts or clears the
