@@ -19,14 +19,10 @@ import (
 
 // Defaults.
 const (
-	DefaultCookieName    = "wos-session"
-	DefaultCookieMaxAge  = 400 * 24 * time.Hour
-	DefaultRefreshBuffer = 60 * time.Second
-	// DefaultVerifierPrefix names this library's PKCE verifier cookies
-	// ("wos-go-verifier-<hash>"). It differs from the Node AuthKit libraries'
-	// "wos-auth-verifier" so that neither side reads, evicts or clears the
-	// other's pending sign-ins.
-	DefaultVerifierPrefix = "wos-go-verifier"
+	DefaultCookieName     = "wos-session"
+	DefaultCookieMaxAge   = 400 * 24 * time.Hour
+	DefaultRefreshBuffer  = 60 * time.Second
+	DefaultVerifierPrefix = "wos-go-verifier" // not the Node libraries' "wos-auth-verifier": see verifierCookiePrefix
 	maxCookieSize         = 4096
 	// maxCookieMaxAgeSeconds bounds WORKOS_COOKIE_MAX_AGE (about 100
 	// years; browsers cap cookie lifetimes at 400 days anyway).
