@@ -2,12 +2,14 @@ package authkit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,7 +103,9 @@ func (c *Client) WorkOS() *workos.Client { return c.workos }
 func (c *Client) Verifier() *token.Verifier { return c.verifier }
 
 // session is the sealed cookie's payload, field for field what the Node
-// AuthKit libraries write.
+// AuthKit libraries write. Fields it does not model (another library's, a
+// newer version's) are kept in extra and written back; the user keeps its
+// whole JSON object too (see User).
 type session struct {
 	AccessToken          string        `json:"accessToken"`
 	RefreshToken         string        `json:"refreshToken"`
@@ -109,6 +113,65 @@ type session struct {
 	Impersonator         *Impersonator `json:"impersonator,omitempty"`
 	OrganizationID       string        `json:"organizationId,omitempty"`
 	AuthenticationMethod string        `json:"authenticationMethod,omitempty"`
+
+	// rawImpersonator is the impersonator object as WorkOS or the cookie
+	// gave it (a null reason stays null), written while Impersonator
+	// still reads the same.
+	rawImpersonator json.RawMessage
+	// extra holds the top-level fields of the cookie this struct does not
+	// model, by key; never modified once set.
+	extra map[string]json.RawMessage
+}
+
+// sessionFields is session without its methods.
+type sessionFields session
+
+var sessionKeys = []string{"accessToken", "refreshToken", "user", "impersonator", "organizationId", "authenticationMethod"}
+
+func (s *session) UnmarshalJSON(b []byte) error {
+	var p sessionFields
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	if imp, ok := raw["impersonator"]; ok && p.Impersonator != nil {
+		p.rawImpersonator = imp
+	}
+	for _, k := range sessionKeys {
+		delete(raw, k)
+	}
+	if len(raw) > 0 {
+		p.extra = raw
+	}
+	*s = session(p)
+	return nil
+}
+
+func (s session) MarshalJSON() ([]byte, error) {
+	p := sessionFields(s)
+	typed, err := json.Marshal(p)
+	if err != nil || (len(s.extra) == 0 && s.rawImpersonator == nil) {
+		return typed, err
+	}
+	out := map[string]json.RawMessage{}
+	if err := json.Unmarshal(typed, &out); err != nil {
+		return nil, err
+	}
+	for k, v := range s.extra {
+		if _, known := out[k]; !known && !slices.Contains(sessionKeys, k) {
+			out[k] = v
+		}
+	}
+	if s.rawImpersonator != nil && s.Impersonator != nil {
+		var was Impersonator
+		if json.Unmarshal(s.rawImpersonator, &was) == nil && was == *s.Impersonator {
+			out["impersonator"] = s.rawImpersonator
+		}
+	}
+	return json.Marshal(out)
 }
 
 // Load reads the request's session: the bearer token or the session cookie,
@@ -274,16 +337,29 @@ func (c *Client) upstreamErr(kind, err error) error {
 }
 
 // newSession verifies an authentication response's token and seals it.
-func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateResponse) (*refreshResult, error) {
+// The user is WorkOS's, mapped as @workos-inc/node maps it; prev, the
+// session being refreshed (nil at sign-in), gives the user fields the
+// response lacks and the cookie fields this library does not model, so that
+// a Go refresh keeps what another library wrote.
+func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateResponse, prev *session) (*refreshResult, error) {
+	user, err := userFromWorkOS(resp.User)
+	if err != nil {
+		return nil, fmt.Errorf("%w: WorkOS returned an unreadable user: %w", ErrInvalidSession, err)
+	}
 	s := &session{
 		AccessToken:          resp.AccessToken,
 		RefreshToken:         resp.RefreshToken,
-		User:                 userFromWorkOS(resp.User),
+		User:                 user,
 		OrganizationID:       resp.OrganizationID,
 		AuthenticationMethod: resp.AuthenticationMethod,
 	}
+	if prev != nil {
+		s.User = carryUser(s.User, prev.User)
+		s.extra = prev.extra
+	}
 	if resp.Impersonator != nil {
 		s.Impersonator = &Impersonator{Email: resp.Impersonator.Email, Reason: resp.Impersonator.Reason}
+		s.rawImpersonator = resp.Impersonator.Raw
 	}
 	claims, err := c.verifier.Verify(ctx, s.AccessToken)
 	if errors.Is(err, token.ErrJWKSUnavailable) || errors.Is(err, token.ErrUnknownKey) {
@@ -297,6 +373,9 @@ func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateRespon
 	if err != nil {
 		return nil, fmt.Errorf("%w: WorkOS returned a token that does not verify: %w", ErrInvalidSession, err)
 	}
+	if s.OrganizationID == "" {
+		s.OrganizationID = claims.OrganizationID // as the Node SDK: the token's org_id
+	}
 	if claims.Subject != s.User.ID || s.RefreshToken == "" {
 		return nil, fmt.Errorf("%w: WorkOS returned a token for another user or no refresh token", ErrInvalidSession)
 	}
@@ -305,25 +384,6 @@ func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateRespon
 		return nil, fmt.Errorf("authkit: sealing session: %w", err)
 	}
 	return &refreshResult{sealed: sealed, session: s, claims: claims}, nil
-}
-
-func userFromWorkOS(u workos.User) User {
-	obj := u.Object
-	if obj == "" {
-		obj = "user"
-	}
-	// The Node libraries type user.metadata as a (non-null) record and
-	// write {} when empty; code reading user.metadata.x must not meet null.
-	md := u.Metadata
-	if md == nil {
-		md = map[string]string{}
-	}
-	return User{
-		Object: obj, ID: u.ID, Email: u.Email, EmailVerified: u.EmailVerified,
-		FirstName: u.FirstName, LastName: u.LastName, ProfilePictureURL: u.ProfilePictureURL,
-		LastSignInAt: u.LastSignInAt, ExternalID: u.ExternalID, Locale: u.Locale, Metadata: md,
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
-	}
 }
 
 const (

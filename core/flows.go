@@ -281,7 +281,7 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 		}
 		return fail(http.StatusBadRequest, err)
 	}
-	res, err := c.newSession(ctx, resp)
+	res, err := c.newSession(ctx, resp, nil)
 	if err != nil {
 		if errors.Is(err, ErrUpstream) {
 			return fail(http.StatusBadGateway, err)
