@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	warnNodeUnreadable(cfg)
 	wc, err := workos.New(workos.Config{BaseURL: cfg.APIBaseURL, APIKey: cfg.APIKey, ClientID: cfg.ClientID, HTTPClient: cfg.HTTPClient})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
@@ -73,6 +75,15 @@ func New(cfg Config) (*Client, error) {
 		opened: memo.New[*session](maxOpenedSessions),
 		store:  &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger},
 	}, nil
+}
+
+// warnNodeUnreadable warns when the session cookie is sealed with a
+// password id other than "1": the Node AuthKit libraries open only id 1, so
+// a Node app sharing the cookie would sign every user out.
+func warnNodeUnreadable(cfg Config) {
+	if id := cfg.CookiePasswords.CurrentID(); !cfg.NodeCompatible && id != "1" {
+		cfg.Logger.Warn("authkit: the session cookie is sealed with password id "+strconv.Quote(id)+", which the Node AuthKit libraries (authkit-nextjs, @workos/authkit-session, @workos-inc/node) cannot open: if a Node app shares the cookie, set WORKOS_COOKIE_NODE_COMPAT=true and put the Node apps' password under id \"1\"")
+	}
 }
 
 // Config returns a copy of the resolved configuration without its secrets:
@@ -293,7 +304,7 @@ func (c *Client) openSession(sealed string) (*session, error) {
 		return s, nil
 	}
 	var s session
-	if err := seal.UnsealJSON(sealed, c.cfg.CookiePasswords, &s, seal.WithClock(c.cfg.Clock)); err != nil {
+	if err := c.unsealSession(sealed, &s); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSession, err)
 	}
 	if s.AccessToken == "" || s.RefreshToken == "" || s.User.ID == "" {
@@ -303,6 +314,37 @@ func (c *Client) openSession(sealed string) (*session, error) {
 		c.opened.Put(sealed, &s, time.Time{}, now)
 	}
 	return &s, nil
+}
+
+// sealPasswords is the set the session cookie is sealed with: the
+// configured set (its highest id), or with Config.NodeCompatible only the
+// password of id "1", the only id the Node libraries open.
+func (c *Client) sealPasswords() seal.Passwords {
+	if c.cfg.NodeCompatible {
+		return seal.Passwords{"1": c.cfg.CookiePasswords["1"]}
+	}
+	return c.cfg.CookiePasswords
+}
+
+// unsealSession opens a session cookie with the configured set. With
+// Config.NodeCompatible, a cookie labelled "1" that the id-1 password does
+// not open is tried with the set's other passwords: the Node libraries
+// label every password "1", so during a rotation a Node app's cookie
+// carries id 1 whichever password it holds.
+func (c *Client) unsealSession(sealed string, v any) error {
+	err := seal.UnsealJSON(sealed, c.cfg.CookiePasswords, v, seal.WithClock(c.cfg.Clock))
+	if err == nil || !c.cfg.NodeCompatible || !errors.Is(err, seal.ErrBadMAC) || !strings.HasPrefix(sealed, "Fe26.2*1*") {
+		return err
+	}
+	for id, pw := range c.cfg.CookiePasswords {
+		if id == "1" {
+			continue
+		}
+		if seal.UnsealJSON(sealed, seal.Passwords{"1": pw}, v, seal.WithClock(c.cfg.Clock)) == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 // sealExpires reports whether an iron seal carries an expiry (its sixth
@@ -379,7 +421,7 @@ func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateRespon
 	if claims.Subject != s.User.ID || s.RefreshToken == "" {
 		return nil, fmt.Errorf("%w: WorkOS returned a token for another user or no refresh token", ErrInvalidSession)
 	}
-	sealed, err := seal.SealJSON(s, c.cfg.CookiePasswords)
+	sealed, err := seal.SealJSON(s, c.sealPasswords())
 	if err != nil {
 		return nil, fmt.Errorf("authkit: sealing session: %w", err)
 	}
