@@ -82,7 +82,7 @@ func New(cfg Config) (*Client, error) {
 // a Node app sharing the cookie would sign every user out.
 func warnNodeUnreadable(cfg Config) {
 	if id := cfg.CookiePasswords.CurrentID(); !cfg.NodeCompatible && id != "1" {
-		cfg.Logger.Warn("authkit: the session cookie is sealed with password id "+strconv.Quote(id)+", which the Node AuthKit libraries (authkit-nextjs, @workos/authkit-session, @workos-inc/node) cannot open: if a Node app shares the cookie, set WORKOS_COOKIE_NODE_COMPAT=true and put the Node apps' password under id \"1\"")
+		cfg.Logger.Warn("authkit: the session cookie is sealed with password id " + strconv.Quote(id) + ", which the Node AuthKit libraries (authkit-nextjs, @workos/authkit-session, @workos-inc/node) cannot open: if a Node app shares the cookie, set WORKOS_COOKIE_NODE_COMPAT=true and put the Node apps' password under id \"1\"")
 	}
 }
 
