@@ -1,7 +1,6 @@
 package authkitfiberv3_test
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"testing"
@@ -58,14 +57,6 @@ func whoami(c fiber.Ctx) error {
 		w.UserID, w.Source = a.User.ID, string(a.Source)
 	}
 	return c.JSON(w)
-}
-
-func decode(tb testing.TB, r *conformance.Response) who {
-	tb.Helper()
-	require.Equal(tb, http.StatusOK, r.Status, r.Body)
-	var w who
-	require.NoError(tb, json.Unmarshal([]byte(r.Body), &w))
-	return w
 }
 
 var errTeapot = errors.New("teapot")
