@@ -54,8 +54,8 @@ smoke: ## Check that make demo serves, redirects to the emulator and stops clean
 	@bash scripts/demo-smoke.sh
 
 .PHONY: demo
-demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|nethttp, PORT=8080).
-	@case "$(FRAMEWORK)" in gin|echo|fiber|nethttp) ;; *) echo "FRAMEWORK must be gin, echo, fiber or nethttp"; exit 2;; esac
+demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|fiberv3|nethttp, PORT=8080).
+	@case "$(FRAMEWORK)" in gin|echo|fiber|fiberv3|nethttp) ;; *) echo "FRAMEWORK must be gin, echo, fiber, fiberv3 or nethttp"; exit 2;; esac
 	@# go build + exec, not go run: go run exits 1 on Ctrl-C even when the app stops cleanly.
 	@# The binary goes to this checkout's git-ignored .cache/bin, one per framework: a shared
 	@# temporary path let a build from another checkout replace the binary of a running demo.
