@@ -50,13 +50,32 @@ bench: ## Run every benchmark with allocation counts.
 fuzz: ## Fuzz the cookie unsealer for 30s.
 	cd core && go test -run '^$$' -fuzz FuzzUnseal -fuzztime 30s ./seal
 
+# Protobuf generators for examples/rpc, pinned: protoc is Debian bookworm's
+# protobuf-compiler (libprotoc 3.21.12); the Go plugins come from the module
+# proxy at these versions (protoc-gen-go matches the runtime in examples/go.mod).
+PROTOC_VERSION                := 3.21.12
+PROTOC_GEN_GO                 := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+PROTOC_GEN_GO_GRPC            := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+PROTOC_GEN_CONNECT_GO         := connectrpc.com/connect/cmd/protoc-gen-connect-go@v1.21.1
+
+.PHONY: proto
+proto: ## Regenerate examples/rpc's protobuf code (Debian's protoc, pinned Go plugins).
+	@command -v protoc >/dev/null || { source scripts/apt.sh && apt_install protobuf-compiler; } || { echo "protoc missing: apt-get install protobuf-compiler"; exit 1; }
+	@protoc --version | grep -qF "libprotoc $(PROTOC_VERSION)" || { echo "protoc $(PROTOC_VERSION) expected, found $$(protoc --version): the generated headers would change"; exit 1; }
+	@GOBIN="$(CURDIR)/.cache/bin" go install $(PROTOC_GEN_GO) && GOBIN="$(CURDIR)/.cache/bin" go install $(PROTOC_GEN_GO_GRPC) && GOBIN="$(CURDIR)/.cache/bin" go install $(PROTOC_GEN_CONNECT_GO)
+	cd examples/rpc && rm -rf gen && mkdir gen && PATH="$(CURDIR)/.cache/bin:$$PATH" protoc -I proto \
+		--go_out=gen --go_opt=paths=source_relative \
+		--go-grpc_out=gen --go-grpc_opt=paths=source_relative \
+		--connect-go_out=gen --connect-go_opt=paths=source_relative \
+		greet/v1/greet.proto
+
 .PHONY: smoke
 smoke: ## Check that make demo serves, redirects to the emulator and stops cleanly on Ctrl-C.
 	@bash scripts/demo-smoke.sh
 
 .PHONY: demo
-demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|fiberv3|nethttp|nextjs, PORT=8080).
-	@case "$(FRAMEWORK)" in gin|echo|fiber|fiberv3|nethttp|nextjs) ;; *) echo "FRAMEWORK must be gin, echo, fiber, fiberv3, nethttp or nextjs"; exit 2;; esac
+demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|fiberv3|nethttp|nextjs|rpc, PORT=8080).
+	@case "$(FRAMEWORK)" in gin|echo|fiber|fiberv3|nethttp|nextjs|rpc) ;; *) echo "FRAMEWORK must be gin, echo, fiber, fiberv3, nethttp, nextjs or rpc"; exit 2;; esac
 	@# go build + exec, not go run: go run exits 1 on Ctrl-C even when the app stops cleanly.
 	@# The binary goes to this checkout's git-ignored .cache/bin, one per framework: a shared
 	@# temporary path let a build from another checkout replace the binary of a running demo.
