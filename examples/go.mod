@@ -3,11 +3,11 @@ module github.com/authkit-go/authkit/examples
 go 1.26.0
 
 require (
-	github.com/authkit-go/authkit/adapters/echo v0.0.0
-	github.com/authkit-go/authkit/adapters/fiber v0.0.0
-	github.com/authkit-go/authkit/adapters/gin v0.0.0
-	github.com/authkit-go/authkit/adapters/nethttp v0.0.0
-	github.com/authkit-go/authkit/core v0.0.0
+	github.com/authkit-go/authkit/adapters/echo v0.1.0
+	github.com/authkit-go/authkit/adapters/fiber v0.1.0
+	github.com/authkit-go/authkit/adapters/gin v0.1.0
+	github.com/authkit-go/authkit/adapters/nethttp v0.1.0
+	github.com/authkit-go/authkit/core v0.1.0
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gin-gonic/gin v1.12.0
