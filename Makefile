@@ -14,10 +14,11 @@ help: ## List the targets.
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 .PHONY: deps
-deps: ## Install what the tests need and is missing (Go modules, Debian chromium and redis-server).
+deps: ## Install what the tests need and is missing (Go modules, Debian chromium and redis-server, Node 22).
 	@go mod download
 	@bash scripts/ensure-chromium.sh
 	@bash scripts/ensure-redis.sh
+	@bash scripts/ensure-node22.sh
 
 .PHONY: test
 test: deps vet ## Vet and test every module with the race detector (includes browser end-to-end tests).
@@ -60,12 +61,16 @@ smoke: ## Check that make demo serves, redirects to the emulator and stops clean
 	@bash scripts/demo-smoke.sh
 
 .PHONY: demo
-demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|nethttp, PORT=8080).
-	@case "$(FRAMEWORK)" in gin|echo|fiber|nethttp) ;; *) echo "FRAMEWORK must be gin, echo, fiber or nethttp"; exit 2;; esac
+demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|fiberv3|nethttp|nextjs, PORT=8080).
+	@case "$(FRAMEWORK)" in gin|echo|fiber|fiberv3|nethttp|nextjs) ;; *) echo "FRAMEWORK must be gin, echo, fiber, fiberv3, nethttp or nextjs"; exit 2;; esac
 	@# go build + exec, not go run: go run exits 1 on Ctrl-C even when the app stops cleanly.
 	@# The binary goes to this checkout's git-ignored .cache/bin, one per framework: a shared
 	@# temporary path let a build from another checkout replace the binary of a running demo.
-	@bin="$(CURDIR)/.cache/bin/authkit-example-$(FRAMEWORK)" && mkdir -p "$(CURDIR)/.cache/bin" && cd examples && go build -o "$$bin" ./$(FRAMEWORK) && PORT=$(PORT) exec "$$bin"
+	@# nextjs: Next.js on PORT (open it), the Go API on PORT+1 behind its /api/*.
+	@[ "$(FRAMEWORK)" != nextjs ] || bash scripts/ensure-node22.sh
+	@bin="$(CURDIR)/.cache/bin/authkit-example-$(FRAMEWORK)" && mkdir -p "$(CURDIR)/.cache/bin" && cd examples && go build -o "$$bin" ./$(FRAMEWORK) && \
+	if [ "$(FRAMEWORK)" = nextjs ]; then exec "$$bin" --addr ":$$(( $(PORT) + 1 ))" --app-url "http://localhost:$(PORT)" --next-dir nextjs/web; fi && \
+	PORT=$(PORT) exec "$$bin"
 
 .PHONY: release
 release: ## Tag every module at VERSION, core first (VERSION=v0.2.0; DRY_RUN=1, SKIP_TESTS=1).

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ const (
 	DefaultCookieName     = "wos-session"
 	DefaultCookieMaxAge   = 400 * 24 * time.Hour
 	DefaultRefreshBuffer  = 60 * time.Second
-	DefaultVerifierPrefix = "wos-auth-verifier"
+	DefaultVerifierPrefix = "wos-go-verifier" // not the Node libraries' "wos-auth-verifier": see verifierCookiePrefix
 	maxCookieSize         = 4096
 	// maxCookieMaxAgeSeconds bounds WORKOS_COOKIE_MAX_AGE (about 100
 	// years; browsers cap cookie lifetimes at 400 days anyway).
@@ -61,9 +62,28 @@ type Config struct {
 	// CookiePasswords is the rotation set in code; it wins over
 	// CookiePassword. Seals use the highest id, any id opens.
 	CookiePasswords seal.Passwords
+	// NodeCompatible (WORKOS_COOKIE_NODE_COMPAT=true) is for a session
+	// cookie shared with Node apps (authkit-nextjs, @workos/authkit-session,
+	// @workos-inc/node, iron-session with a plain password): those seal
+	// with, and open only, password id "1". With it, Go seals the session
+	// cookie with the password of id "1" under id "1" (the set must have
+	// one: the password the Node apps are configured with), and opens a
+	// cookie labelled "1" with any password of the set, since Node labels
+	// every password "1". Rotate by adding the new password under another
+	// id, switching the Node apps to it while moving it to id "1" in Go,
+	// then dropping the old one (see the README).
+	NodeCompatible bool
 	// CookieName is the session cookie's name (WORKOS_COOKIE_NAME,
-	// default wos-session).
+	// default wos-session). A name starting with __Host- sets HostPrefix.
 	CookieName string
+	// HostPrefix names the session cookie __Host-<CookieName> and the
+	// sign-in verifier cookies __Host-wos-go-verifier-...
+	// (WORKOS_COOKIE_HOST_PREFIX=true). Browsers accept such a cookie only
+	// when it is Secure, has Path=/ and no Domain, so a sibling subdomain
+	// cannot plant or overwrite it: it needs an https RedirectURI and no
+	// CookieDomain. The Node AuthKit libraries read wos-session: set their
+	// cookie name to match if they share the session.
+	HostPrefix bool
 	// CookieMaxAge is the session cookie's lifetime (WORKOS_COOKIE_MAX_AGE in
 	// seconds; default 400 days).
 	CookieMaxAge time.Duration
@@ -114,6 +134,12 @@ type Config struct {
 	// SignOutReturnTo is where WorkOS sends the browser after sign-out
 	// (default: the origin of RedirectURI).
 	SignOutReturnTo string
+	// TrustedOrigins lists origins besides RedirectURI's from which
+	// sign-out and organization switch are accepted, for an application
+	// split over hosts (WORKOS_TRUSTED_ORIGINS, comma-separated). Each is
+	// scheme://host[:port], e.g. https://www.example.com. Requests from any
+	// other origin, sibling subdomains included, are refused with 403.
+	TrustedOrigins []string
 	// IsAPIRequest decides whether an unauthenticated request gets 401
 	// (true) or a redirect to sign-in (false). Default: Accept prefers
 	// JSON, or the request is a fetch/XHR, or it carries Authorization.
@@ -131,6 +157,10 @@ type Config struct {
 	Clock func() time.Time
 	// Getenv reads the environment (default os.Getenv; tests).
 	Getenv func(string) string
+
+	// originCheck is the same-origin check of the state-changing routes,
+	// built by resolve (see origin.go).
+	originCheck *http.CrossOriginProtection
 }
 
 // RefreshEvent describes a refresh, for Config.OnRefresh and OnRefreshError.
@@ -208,6 +238,18 @@ func (c Config) resolve() (Config, error) {
 			bad(fmt.Errorf("%w: %w", ErrConfig, err))
 		}
 	}
+	if !c.NodeCompatible {
+		switch v := strings.ToLower(strings.TrimSpace(getenv("WORKOS_COOKIE_NODE_COMPAT"))); v {
+		case "", "0", "false", "no", "off":
+		case "1", "true", "yes", "on":
+			c.NodeCompatible = true
+		default:
+			bad(configErr("WORKOS_COOKIE_NODE_COMPAT must be true or false (got %q)", v))
+		}
+	}
+	if c.NodeCompatible && passwordOK && c.CookiePasswords["1"] == "" {
+		bad(configErr("WORKOS_COOKIE_NODE_COMPAT: the password set has no id \"1\": the Node AuthKit libraries seal and open only id 1, so put the password the Node apps use under \"1\", e.g. {\"1\":\"node password\",\"2\":\"other\"}"))
+	}
 
 	if c.CookieName == "" {
 		c.CookieName = DefaultCookieName
@@ -215,6 +257,7 @@ func (c Config) resolve() (Config, error) {
 	if !validCookieName(c.CookieName) {
 		bad(configErr("WORKOS_COOKIE_NAME %q is not a valid cookie name: use letters, digits, '-' or '_'", c.CookieName))
 	}
+	c.resolveCookiePrefix(getenv, bad)
 	if c.CookieMaxAge == 0 {
 		if v := strings.TrimSpace(getenv("WORKOS_COOKIE_MAX_AGE")); v != "" {
 			n, err := strconv.Atoi(v)
@@ -257,6 +300,7 @@ func (c Config) resolve() (Config, error) {
 		c.APIBaseURL = base
 	}
 	c.APIBaseURL = strings.TrimRight(c.APIBaseURL, "/")
+	c.TrustedOrigins = resolveTrustedOrigins(c.TrustedOrigins, getenv, bad)
 	if len(errs) > 0 {
 		return c, errors.Join(errs...)
 	}
@@ -280,6 +324,11 @@ func (c Config) resolve() (Config, error) {
 		u, _ := url.Parse(c.RedirectURI)
 		c.SignOutReturnTo = u.Scheme + "://" + u.Host + "/"
 	}
+	check, err := newOriginCheck(append([]string{c.appOrigin()}, c.TrustedOrigins...)...)
+	if err != nil {
+		return c, configErr("WORKOS_REDIRECT_URI's origin cannot be trusted (%v): use a plain https://host[:port]/path URL", err)
+	}
+	c.originCheck = check
 	if c.JWKSCache == nil {
 		c.JWKSCache = jwks.Shared()
 	}
@@ -296,6 +345,82 @@ func (c Config) resolve() (Config, error) {
 		c.IsAPIRequest = DefaultIsAPIRequest
 	}
 	return c, nil
+}
+
+// Cookie name prefixes that browsers enforce (RFC 6265bis; matched
+// without regard to case).
+const (
+	hostPrefix   = "__Host-"
+	securePrefix = "__Secure-"
+)
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// resolveCookiePrefix applies HostPrefix (or WORKOS_COOKIE_HOST_PREFIX) to
+// the cookie name, and refuses what browsers would then refuse to store.
+func (c *Config) resolveCookiePrefix(getenv func(string) string, bad func(error)) {
+	const setting = "WORKOS_COOKIE_HOST_PREFIX (or a WORKOS_COOKIE_NAME starting with __Host-)"
+	if !c.HostPrefix {
+		if v := strings.TrimSpace(getenv("WORKOS_COOKIE_HOST_PREFIX")); v != "" {
+			on, err := strconv.ParseBool(v)
+			if err != nil {
+				bad(configErr("WORKOS_COOKIE_HOST_PREFIX must be true or false (got %q)", v))
+			}
+			c.HostPrefix = on
+		}
+	}
+	switch {
+	case hasPrefixFold(c.CookieName, hostPrefix):
+		c.HostPrefix = true
+	case c.HostPrefix:
+		c.CookieName = hostPrefix + c.CookieName
+	}
+	https := hasPrefixFold(c.RedirectURI, "https://")
+	if c.HostPrefix {
+		if c.CookieDomain != "" {
+			bad(configErr("%s cannot be used with WORKOS_COOKIE_DOMAIN: browsers refuse a __Host- cookie with a Domain; unset one of them", setting))
+		}
+		if c.RedirectURI != "" && !https {
+			bad(configErr("%s needs an https WORKOS_REDIRECT_URI: a __Host- cookie must be Secure, and browsers refuse Secure cookies from plain http", setting))
+		}
+	} else if hasPrefixFold(c.CookieName, securePrefix) && c.RedirectURI != "" && !https {
+		bad(configErr("WORKOS_COOKIE_NAME starting with __Secure- needs an https WORKOS_REDIRECT_URI: browsers refuse such a cookie from plain http"))
+	}
+}
+
+// verifierPrefix is the name prefix of the sign-in verifier cookies.
+func (c *Config) verifierPrefix() string {
+	if c.HostPrefix {
+		return hostPrefix + DefaultVerifierPrefix
+	}
+	return DefaultVerifierPrefix
+}
+
+// resolveTrustedOrigins normalizes the configured trusted origins (from
+// WORKOS_TRUSTED_ORIGINS when none are set in code), reporting each invalid
+// one to bad.
+func resolveTrustedOrigins(origins []string, getenv func(string) string, bad func(error)) []string {
+	if len(origins) == 0 {
+		for o := range strings.SplitSeq(getenv("WORKOS_TRUSTED_ORIGINS"), ",") {
+			if o = strings.TrimSpace(o); o != "" {
+				origins = append(origins, o)
+			}
+		}
+	}
+	var out []string
+	for _, o := range origins {
+		n, ok := parseOrigin(strings.TrimSpace(o))
+		if !ok {
+			bad(configErr("WORKOS_TRUSTED_ORIGINS (Config.TrustedOrigins) holds %q, which is not an origin: use scheme://host[:port] with http or https, e.g. https://www.example.com (no path, no wildcard)", o))
+			continue
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func validCookieName(s string) bool {

@@ -35,8 +35,9 @@ var (
 	// ErrMethodNotAllowed means the route was called with the wrong method
 	// (sign-out accepts POST only by default).
 	ErrMethodNotAllowed = errors.New("authkit: method not allowed")
-	// ErrCrossSite means a state-changing request came from another site.
-	ErrCrossSite = errors.New("authkit: cross-site request refused")
+	// ErrCrossSite means a state-changing request (sign-out, organization
+	// switch) came from another origin, a sibling subdomain included.
+	ErrCrossSite = errors.New("authkit: cross-origin request refused")
 	// ErrUnauthenticated means a route that requires a session was called
 	// without one.
 	ErrUnauthenticated = errors.New("authkit: authentication required")

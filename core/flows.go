@@ -1,6 +1,7 @@
 package authkit
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -53,8 +54,14 @@ type SignInOptions struct {
 	State string
 }
 
+// flowOwner marks a flow state (and so a verifier cookie) as written by
+// this library: the Node AuthKit libraries seal their PKCE state with the
+// same password, and a state without the marker is never taken for ours.
+const flowOwner = "authkit-go"
+
 // flowState is sealed into the state parameter and the verifier cookie.
 type flowState struct {
+	Owner        string `json:"o"`
 	Nonce        string `json:"n"`
 	CodeVerifier string `json:"v"`
 	ReturnTo     string `json:"r"`
@@ -69,6 +76,7 @@ func (c *Client) SignIn(ctx context.Context, r *Request, o SignInOptions) Decisi
 	verifier := randomString(32)
 	challenge := sha256.Sum256([]byte(verifier))
 	st := flowState{
+		Owner:        flowOwner,
 		Nonce:        randomString(16),
 		CodeVerifier: verifier,
 		ReturnTo:     SafeReturnPath(o.ReturnTo, "/"),
@@ -97,7 +105,7 @@ func (c *Client) SignIn(ctx context.Context, r *Request, o SignInOptions) Decisi
 		return d
 	}
 	c.evictVerifiers(&d, r)
-	d.setCookie(c.verifierCookie(verifierName(state), state, int(stateTTL/time.Second)))
+	d.setCookie(c.verifierCookie(c.verifierName(state), state, int(stateTTL/time.Second)))
 	d.redirect(http.StatusFound, authURL)
 	return d
 }
@@ -119,11 +127,22 @@ func (c *Client) HandleSignUp(ctx context.Context, r *Request) Decision {
 	})
 }
 
+// verifierCookiePrefix starts the name of every verifier cookie this
+// library writes, and only those: "wos-go-verifier-". authkit-nextjs and
+// @workos/authkit-session name theirs "wos-auth-verifier-<fnv1a32 hex>" (or
+// "wos-auth-verifier") and evict every cookie that starts with
+// "wos-auth-verifier-", so ours must not start with it either. Any prefix
+// added to the cookie names (such as "__Host-") is added here, so that
+// writing, finding and clearing verifier cookies agree.
+func (c *Client) verifierCookiePrefix() string {
+	return c.cfg.verifierPrefix() + "-"
+}
+
 // verifierName names a flow's verifier cookie after its state, so several
 // tabs can sign in at once without overwriting each other.
-func verifierName(state string) string {
+func (c *Client) verifierName(state string) string {
 	h := sha256.Sum256([]byte(state))
-	return DefaultVerifierPrefix + "-" + hex.EncodeToString(h[:8])
+	return c.verifierCookiePrefix() + hex.EncodeToString(h[:8])
 }
 
 func (c *Client) verifierCookie(name, value string, maxAge int) *http.Cookie {
@@ -133,31 +152,70 @@ func (c *Client) verifierCookie(name, value string, maxAge int) *http.Cookie {
 	}
 }
 
-// evictVerifiers clears expired, unreadable and surplus verifier cookies so
-// that abandoned sign-ins cannot pile up in the browser.
-func (c *Client) evictVerifiers(d *Decision, r *Request) {
-	type flow struct {
-		name    string
-		expires int64
+// pendingFlow is a verifier cookie of a sign-in this library started that
+// can still complete.
+type pendingFlow struct {
+	name    string
+	expires int64
+}
+
+// ownVerifiers sorts the request's verifier cookies under this library's
+// prefix into flows that can still complete (newest first) and stale ones
+// (expired, unreadable, or past the examined bound). A cookie that opens
+// but lacks this library's marker is not ours and is in neither list: it is
+// never read as a flow, rewritten or cleared.
+func (c *Client) ownVerifiers(r *Request) (live []pendingFlow, stale []string) {
+	cookies := r.cookiesWithPrefix(c.verifierCookiePrefix())
+	names := make([]string, 0, len(cookies))
+	for k := range cookies {
+		names = append(names, k)
 	}
-	var live []flow
-	names := r.cookiesWithPrefix(DefaultVerifierPrefix + "-")
-	keys := make([]string, 0, len(names))
-	for k := range names {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for i, name := range keys {
+	sort.Strings(names)
+	now := c.cfg.Clock().UnixMilli()
+	for i, name := range names {
 		var st flowState
-		if i >= maxVerifierCookies || seal.UnsealJSON(names[name], c.cfg.CookiePasswords, &st, seal.WithClock(c.cfg.Clock)) != nil {
-			d.setCookie(c.verifierCookie(name, "", -1))
+		if i >= maxVerifierCookies || seal.UnsealJSON(cookies[name], c.cfg.CookiePasswords, &st, seal.WithClock(c.cfg.Clock)) != nil {
+			stale = append(stale, name)
 			continue
 		}
-		live = append(live, flow{name, st.Expires})
+		switch {
+		case st.Owner != flowOwner:
+			// Not written by this library: leave it alone.
+		case st.Expires < now:
+			stale = append(stale, name)
+		default:
+			live = append(live, pendingFlow{name, st.Expires})
+		}
 	}
-	slices.SortFunc(live, func(a, b flow) int { return int(b.expires - a.expires) })
+	slices.SortFunc(live, func(a, b pendingFlow) int { return cmp.Compare(b.expires, a.expires) })
+	return live, stale
+}
+
+// evictVerifiers clears this library's expired, unreadable and surplus
+// verifier cookies so that abandoned sign-ins cannot pile up in the
+// browser: with the flow being started, at most maxFlows stay pending.
+func (c *Client) evictVerifiers(d *Decision, r *Request) {
+	live, stale := c.ownVerifiers(r)
+	for _, name := range stale {
+		d.setCookie(c.verifierCookie(name, "", -1))
+	}
 	for i, f := range live {
 		if i >= maxFlows-1 {
+			d.setCookie(c.verifierCookie(f.name, "", -1))
+		}
+	}
+}
+
+// clearVerifiers clears this library's verifier cookies: the stale ones,
+// and with all set the pending flows too (sign-out). Cookies of other
+// libraries are left alone.
+func (c *Client) clearVerifiers(d *Decision, r *Request, all bool) {
+	live, stale := c.ownVerifiers(r)
+	for _, name := range stale {
+		d.setCookie(c.verifierCookie(name, "", -1))
+	}
+	if all {
+		for _, f := range live {
 			d.setCookie(c.verifierCookie(f.name, "", -1))
 		}
 	}
@@ -194,7 +252,7 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 	if code == "" || state == "" || len(state) > seal.MaxSealedLength {
 		return fail(http.StatusBadRequest, ErrMissingCallbackParams)
 	}
-	name := verifierName(state)
+	name := c.verifierName(state)
 	cookie, ok := r.cookie(name)
 	if !ok || cookie == "" {
 		return fail(http.StatusBadRequest, ErrMissingVerifier)
@@ -207,7 +265,7 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 	if err := seal.UnsealJSON(state, c.cfg.CookiePasswords, &st, seal.WithClock(c.cfg.Clock)); err != nil {
 		return fail(http.StatusBadRequest, fmt.Errorf("%w: %w", ErrInvalidState, err))
 	}
-	if st.CodeVerifier == "" || c.cfg.Clock().UnixMilli() > st.Expires {
+	if st.Owner != flowOwner || st.CodeVerifier == "" || c.cfg.Clock().UnixMilli() > st.Expires {
 		return fail(http.StatusBadRequest, ErrInvalidState)
 	}
 	// Not held back by the refresh breaker: a person is waiting, and a
@@ -223,7 +281,7 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 		}
 		return fail(http.StatusBadRequest, err)
 	}
-	res, err := c.newSession(ctx, resp)
+	res, err := c.newSession(ctx, resp, nil)
 	if err != nil {
 		if errors.Is(err, ErrUpstream) {
 			return fail(http.StatusBadGateway, err)
@@ -231,6 +289,7 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 		return fail(http.StatusBadRequest, fmt.Errorf("%w: %w", ErrCodeExchange, err))
 	}
 	c.setSession(&d, res.sealed)
+	c.clearVerifiers(&d, r, false) // leftovers of abandoned flows; other tabs' pending flows stay
 	d.Auth = res.auth()
 	returnTo := SafeReturnPath(st.ReturnTo, "/")
 	if c.cfg.OnSignIn != nil {
@@ -240,16 +299,12 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 	return d
 }
 
-// sameSiteOK refuses state-changing requests that the browser marks as
-// coming from another site.
-func sameSiteOK(r *Request) bool {
-	return r.Header.Get("Sec-Fetch-Site") != "cross-site"
-}
-
 // SignOut clears the session cookie and redirects to the WorkOS logout URL
 // for the session (which ends it at WorkOS and returns to
 // Config.SignOutReturnTo), or to "/" when there is no session. Only POST is
-// accepted unless Config.AllowGETSignOut is set.
+// accepted unless Config.AllowGETSignOut is set, and only from the
+// application's origin (see Client.TrustedOrigin): a request from another
+// origin, a sibling subdomain included, gets 403.
 func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
 	var d Decision
 	if r.Method != http.MethodPost && !(c.cfg.AllowGETSignOut && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
@@ -258,23 +313,24 @@ func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
 		d.respond(http.StatusMethodNotAllowed, "text/plain; charset=utf-8", "Sign out with a POST request.\n")
 		return d
 	}
-	if !sameSiteOK(r) {
-		d.Err = ErrCrossSite
-		d.respond(http.StatusForbidden, "text/plain; charset=utf-8", "Cross-site sign-out refused.\n")
+	if err := c.sameOrigin(r); err != nil {
+		d.Err = fmt.Errorf("%w: %w", ErrCrossSite, err)
+		d.respond(http.StatusForbidden, "text/plain; charset=utf-8", "Cross-origin sign-out refused.\n")
 		return d
 	}
 	sid, ttl := "", time.Duration(0)
-	if sealed, ok := r.cookie(c.cfg.CookieName); ok && sealed != "" {
+	if s, found, err := c.readSession(r); found {
 		// The sealed cookie is ours (or a Node library's with our password),
 		// so its token names the session even when it has expired or its key
 		// is unreachable: no verification, no JWKS fetch, to end it at WorkOS.
-		if s, err := c.openSession(sealed); err == nil {
+		if err == nil {
 			if claims, err := token.ParseUnverified(s.AccessToken); err == nil && claims.Subject == s.User.ID {
 				sid, ttl = claims.SessionID, c.revocationTTL(claims)
 			}
 		}
 		c.clearSession(&d)
 	}
+	c.clearVerifiers(&d, r, true)
 	if sid == "" {
 		d.redirect(http.StatusSeeOther, "/")
 		return d
@@ -316,7 +372,8 @@ func (c *Client) endSession(ctx context.Context, sid string, ttl time.Duration) 
 }
 
 // SwitchOrganization refreshes the session into organizationID and
-// redirects to returnTo (a same-origin path, default "/"). When the
+// redirects to returnTo (a same-origin path, default "/"). Like SignOut, it
+// accepts only POST, from the application's origin. When the
 // organization requires SSO or MFA enrollment it redirects to sign-in for
 // that organization instead.
 func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizationID, returnTo string) Decision {
@@ -336,16 +393,15 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 		d.header().Set("Allow", http.MethodPost)
 		return fail(http.StatusMethodNotAllowed, ErrMethodNotAllowed, "Switch organization with a POST request.")
 	}
-	if !sameSiteOK(r) {
-		return fail(http.StatusForbidden, ErrCrossSite, "Cross-site request refused.")
+	if err := c.sameOrigin(r); err != nil {
+		return fail(http.StatusForbidden, fmt.Errorf("%w: %w", ErrCrossSite, err), "Cross-origin request refused.")
 	}
 	if organizationID == "" || len(organizationID) > 256 {
 		return fail(http.StatusBadRequest, fmt.Errorf("%w: organization_id is required", ErrOrganizationSwitch), "organization_id is required.")
 	}
-	sealed, _ := r.cookie(c.cfg.CookieName)
-	s, err := c.openSession(sealed)
-	if err != nil {
-		if sealed != "" {
+	s, found, err := c.readSession(r)
+	if !found || err != nil {
+		if found {
 			c.clearSession(&d)
 		}
 		return c.signInAgain(ctx, r, d, returnTo)

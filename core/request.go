@@ -15,9 +15,10 @@ type Request struct {
 	Method string
 	// URL holds at least the path and query of the request.
 	URL *url.URL
-	// Header carries the request headers; the core reads Cookie, Accept,
-	// Authorization, User-Agent, Sec-Fetch-Site, Sec-Fetch-Mode,
-	// X-Requested-With and X-Forwarded-For.
+	// Header carries the request headers; the core reads Cookie (every
+	// Cookie line, every same-name cookie), Accept, Authorization,
+	// User-Agent, Sec-Fetch-Site, Origin, Sec-Fetch-Mode, X-Requested-With
+	// and X-Forwarded-For.
 	Header http.Header
 	// RemoteAddr is the client address, passed to WorkOS for its logs.
 	RemoteAddr string
@@ -29,7 +30,9 @@ func FromHTTPRequest(r *http.Request) *Request {
 	return &Request{Method: r.Method, URL: r.URL, Header: r.Header, RemoteAddr: r.RemoteAddr}
 }
 
-// cookies yields the request's cookies as name, value pairs, in order.
+// cookies yields the request's cookies as name, value pairs, in the order
+// the browser sent them (longer paths first, then older cookies), same-name
+// ones included.
 func (r *Request) cookies() iter.Seq2[string, string] {
 	return func(yield func(string, string) bool) {
 		for _, line := range r.Header.Values("Cookie") {

@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -24,6 +26,14 @@ func (e *Emulator) routes() http.Handler {
 	mux.HandleFunc("GET /user_management/sessions/logout", e.handleLogout)
 	mux.HandleFunc("POST /user_management/sessions/revoke", e.handleRevokeSession)
 	mux.HandleFunc("GET /user_management/users/{id}/sessions", e.handleListSessions)
+	// Pages without a <link rel="icon"> (the signed-out page, JSON viewed
+	// in a browser) make the browser ask for /favicon.ico: no 404 in its
+	// console.
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		_, _ = io.WriteString(w, faviconSVG)
+	})
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -432,6 +442,7 @@ type wireUser struct {
 	ProfilePictureURL *string           `json:"profile_picture_url"`
 	Email             string            `json:"email"`
 	EmailVerified     bool              `json:"email_verified"`
+	Name              *string           `json:"name"`
 	ExternalID        *string           `json:"external_id"`
 	Metadata          map[string]string `json:"metadata"`
 	LastSignInAt      *string           `json:"last_sign_in_at"`
@@ -453,6 +464,14 @@ type wireAuthResponse struct {
 	RefreshToken         string            `json:"refresh_token"`
 	AuthenticationMethod string            `json:"authentication_method"`
 	Impersonator         *wireImpersonator `json:"impersonator,omitempty"`
+}
+
+// metadataOf is the user's metadata as WorkOS returns it: {} when empty.
+func metadataOf(u User) map[string]string {
+	if len(u.Metadata) == 0 {
+		return map[string]string{}
+	}
+	return maps.Clone(u.Metadata)
 }
 
 func nullable(s string) *string {
@@ -478,7 +497,9 @@ func (e *Emulator) respondSessionLocked(w http.ResponseWriter, r *http.Request, 
 		User: wireUser{
 			Object: "user", ID: u.ID, Email: u.Email, EmailVerified: true,
 			FirstName: nullable(u.FirstName), LastName: nullable(u.LastName),
-			ProfilePictureURL: nullable(u.ProfilePictureURL), Metadata: map[string]string{},
+			Name:              nullable(strings.TrimSpace(u.FirstName + " " + u.LastName)),
+			ProfilePictureURL: nullable(u.ProfilePictureURL), Metadata: metadataOf(u),
+			ExternalID: nullable(u.ExternalID), Locale: nullable(u.Locale),
 			LastSignInAt: &now, CreatedAt: seedTime, UpdatedAt: seedTime,
 		},
 		OrganizationID:       s.orgID,
@@ -545,7 +566,7 @@ func (e *Emulator) handleLogout(w http.ResponseWriter, r *http.Request) {
 	e.log.Debug("authkittest: session logged out", "session", sid)
 	if returnTo == "" {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = io.WriteString(w, "<!doctype html><title>Signed out</title><p>You have been signed out.</p>")
+		_, _ = io.WriteString(w, "<!doctype html><title>Signed out</title><link rel=\"icon\" href=\"/favicon.ico\"><p>You have been signed out.</p>")
 		return
 	}
 	http.Redirect(w, r, returnTo, http.StatusFound)

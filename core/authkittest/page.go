@@ -83,3 +83,6 @@ func (e *Emulator) renderSignIn(w http.ResponseWriter, reqID string, p *pendingA
 		e.log.Error("authkittest: render sign-in page", "err", err)
 	}
 }
+
+// faviconSVG is the emulator's icon, also inlined in its sign-in page.
+const faviconSVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="4" fill="#6363f1"/><path d="M4 8.5l2.5 2.5L12 5.5" stroke="#fff" stroke-width="2" fill="none"/></svg>`

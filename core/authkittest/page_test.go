@@ -24,3 +24,16 @@ func TestSignInPageHasInlineFavicon(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
 	require.Contains(t, string(body), `<link rel="icon" href="data:image/svg+xml,`)
 }
+
+// Pages that name no icon get one from /favicon.ico, never a 404.
+func TestFaviconRoute(t *testing.T) {
+	emu := authkittest.NewServer(t)
+	resp, err := http.Get(emu.URL() + "/favicon.ico")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "image/svg+xml", resp.Header.Get("Content-Type"))
+	require.Contains(t, string(body), "<svg")
+}

@@ -34,7 +34,9 @@ func newEnv(t *testing.T, h Harness, emuOpts ...authkittest.Option) *env {
 
 // browser is a cookie-keeping client that sends app requests through the
 // harness and emulator requests over real HTTP, following redirects by
-// hand so each hop can be inspected.
+// hand so each hop can be inspected. Like a browser, it sends Origin and
+// Sec-Fetch-Site with an app request other than GET or HEAD (same-origin,
+// unless the caller sets either header).
 type browser struct {
 	e   *env
 	jar *cookiejar.Jar
@@ -65,6 +67,11 @@ func (b *browser) do(method, target string, body url.Values, header http.Header)
 	if u.Host == appURL.Host {
 		for _, ck := range b.jar.Cookies(u) {
 			req.AddCookie(ck)
+		}
+		if method != http.MethodGet && method != http.MethodHead && req.Header.Get("Origin") == "" && req.Header.Get("Sec-Fetch-Site") == "" {
+			// What a browser sends with a form posted from the app's own page.
+			req.Header.Set("Origin", appBase)
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
 		}
 		resp, err = b.app(req)
 	} else {

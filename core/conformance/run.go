@@ -29,12 +29,14 @@ func Run(t *testing.T, h Harness) {
 		{"JWKSFetchedOnce", testJWKSFetchedOnce},
 		{"ExpiredTokenRefreshes", testExpiredTokenRefreshes},
 		{"BadCookies", testBadCookies},
+		{"PlantedSessionCookie", testPlantedSessionCookie},
 		{"API", testAPI},
 		{"Bearer", testBearer},
 		{"SignOut", testSignOut},
 		{"HostileReturnPaths", testHostileReturnPaths},
 		{"CallbackFailures", testCallbackFailures},
 		{"SwitchOrganization", testSwitchOrganization},
+		{"CrossOriginStateChanges", testCrossOriginStateChanges},
 		{"RoleRequirement", testRoleRequirement},
 		{"SignUp", testSignUp},
 		{"BearerWinsOverCookie", testBearerWinsOverCookie},
@@ -264,6 +266,34 @@ func testBadCookies(t *testing.T, h Harness) {
 	}
 }
 
+// testPlantedSessionCookie: a sibling subdomain can plant a second
+// session cookie (Domain=parent); the browser then sends both. The one that
+// opens is used, wherever it comes, and the real one is not cleared.
+func testPlantedSessionCookie(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	b := e.browser()
+	b.signIn(authkittest.AdminEmail)
+	good := b.session()
+	sid := report(t, b.get(PathProtected)).Framework.SessionID
+	name := authkit.DefaultCookieName
+	for _, cookies := range []string{
+		name + "=planted-garbage; " + name + "=" + good,
+		name + "=" + good + "; " + name + "=planted-garbage",
+	} {
+		resp := e.browser().do(http.MethodGet, PathProtected, nil, http.Header{"Cookie": {cookies}})
+		assert.Nil(t, setCookie(resp, name), "a planted cookie next to a valid one must not get the session cleared")
+		r := report(t, resp)
+		require.NotNil(t, r.Framework, "the cookie that opens is used")
+		assert.Equal(t, sid, r.Framework.SessionID)
+	}
+	// Sign-out ends the session that opens.
+	resp := e.browser().do(http.MethodPost, PathSignOut, url.Values{}, http.Header{"Cookie": {name + "=planted-garbage; " + name + "=" + good}})
+	drain(resp)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	assert.Equal(t, sid, loc.Query().Get("session_id"))
+}
+
 func testAPI(t *testing.T, h Harness) {
 	e := newEnv(t, h)
 	b := e.browser()
@@ -443,6 +473,41 @@ func testSwitchOrganization(t *testing.T, h Harness) {
 	drain(resp)
 	assert.Less(t, resp.StatusCode, 500)
 	assert.NotEmpty(t, b.session())
+}
+
+// testCrossOriginStateChanges: sign-out and organization switch posted from
+// another origin (a sibling subdomain included) are refused with 403 and
+// change nothing.
+func testCrossOriginStateChanges(t *testing.T, h Harness) {
+	e := newEnv(t, h)
+	multi, _ := e.Emulator.UserByEmail(authkittest.MultiOrgEmail)
+	b := e.browser()
+	b.signIn(authkittest.MultiOrgEmail)
+	session := b.session()
+	before := report(t, b.get(PathProtected)).Framework
+	require.NotNil(t, before)
+	target := multi.Memberships[0].OrganizationID
+	if target == before.OrganizationID {
+		target = multi.Memberships[1].OrganizationID
+	}
+	hostile := map[string]http.Header{
+		"sibling subdomain":                 {"Sec-Fetch-Site": {"same-site"}, "Origin": {"http://evil.app.test"}},
+		"cross-site":                        {"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}},
+		"foreign Origin, no Fetch Metadata": {"Origin": {"https://evil.example"}},
+	}
+	for name, header := range hostile {
+		for _, route := range []string{PathSignOut, PathSwitchOrganization} {
+			resp := b.do(http.MethodPost, route, url.Values{authkit.ParamOrganizationID: {target}}, header)
+			drain(resp)
+			assert.Equal(t, http.StatusForbidden, resp.StatusCode, "%s: POST %s", name, route)
+			assert.Nil(t, setCookie(resp, authkit.DefaultCookieName), "%s: POST %s must not touch the session cookie", name, route)
+		}
+	}
+	require.Equal(t, session, b.session())
+	after := report(t, b.get(PathProtected)).Framework
+	require.NotNil(t, after, "still signed in")
+	assert.Equal(t, before.OrganizationID, after.OrganizationID, "still in the same organization")
+	assert.True(t, e.Emulator.SessionActive(before.SessionID), "the session was not ended at WorkOS")
 }
 
 func testRoleRequirement(t *testing.T, h Harness) {

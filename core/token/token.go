@@ -194,6 +194,11 @@ func New(cfg Config) (*Verifier, error) {
 // returns the claims and an error matching ErrExpired. A token that passed
 // before is remembered (see Config.Remember): only its exp is checked again.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
+	// The size cap comes before the memo, which hashes the whole token: an
+	// oversized bearer token must cost nothing in proportion to its size.
+	if len(raw) > MaxTokenSize {
+		return nil, errTooLarge
+	}
 	if c, ok := v.verified.Get(raw, v.now()); ok {
 		return c.clone(), nil
 	}
@@ -278,11 +283,15 @@ func ParseUnverified(raw string) (*Claims, error) {
 	return payloadClaims(p)
 }
 
+// errTooLarge rejects a token over MaxTokenSize; it is shared (returned
+// unchanged), so rejecting one costs no allocation.
+var errTooLarge = fail(CodeMalformed, fmt.Sprintf("token is longer than %d bytes", MaxTokenSize))
+
 // segments checks a compact JWS's size and splits it into its header,
 // payload and signature segments.
 func segments(raw string) (h, p, s string, err error) {
 	if len(raw) > MaxTokenSize {
-		return "", "", "", fail(CodeMalformed, fmt.Sprintf("token is longer than %d bytes", MaxTokenSize))
+		return "", "", "", errTooLarge
 	}
 	h, rest, ok1 := strings.Cut(raw, ".")
 	p, s, ok2 := strings.Cut(rest, ".")

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -638,5 +639,55 @@ func BenchmarkVerifyNoRemember(b *testing.B) {
 		if _, err := v.Verify(context.Background(), raw); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// allocatedBytes reports how many bytes f allocates (the whole process's
+// allocations while it runs: call it from a test that runs alone).
+func allocatedBytes(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// An oversized token is refused by its length alone: before the memo of
+// verified tokens hashes it (a copy and a SHA-256 of the whole input), and
+// before any parsing or network.
+func TestOversizedTokenRejectedBeforeHashing(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(t)
+	huge := strings.Repeat("a", 1<<20) + ".b.c"
+	_, err := v.Verify(context.Background(), huge)
+	require.ErrorIs(t, err, token.ErrMalformed)
+	require.Equal(t, token.CodeMalformed, codeOf(err))
+	require.Contains(t, err.Error(), "longer than")
+	const calls = 20
+	n := allocatedBytes(func() {
+		for range calls {
+			_, _ = v.Verify(context.Background(), huge)
+		}
+	})
+	require.Less(t, n, uint64(64<<10), "%d calls with a 1 MiB token allocated %d bytes: the token was copied or hashed", calls, n)
+	require.Zero(t, f.hits.Load())
+}
+
+// BenchmarkVerifyOversized shows that refusing an oversized token costs the
+// same whatever its size: compare the two sub-benchmarks (before the
+// length check came first, the 1 MiB token cost ~2.8 ms in hashing).
+func BenchmarkVerifyOversized(b *testing.B) {
+	f := newFixture(b)
+	v := f.verifier(b)
+	for _, size := range []int{token.MaxTokenSize + 1, 1 << 20} {
+		raw := strings.Repeat("a", size)
+		b.Run(fmt.Sprintf("bytes=%d", size), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(context.Background(), raw); !errors.Is(err, token.ErrMalformed) {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -50,6 +50,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		Getenv:       opts.Getenv,
 		// On the emulator, sign-out lands on the home page with a notice.
 		SignOutReturnTo: site.SignOutReturnTo(),
+		Store:           site.Store(), // Redis when AUTHKIT_REDIS_URL is set
 	}, site.Emulator(authkittest.WithAccessTokenTTL(2*time.Minute))...)
 	if err != nil {
 		site.Close()

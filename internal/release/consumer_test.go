@@ -129,6 +129,9 @@ func TestConsumer(t *testing.T) {
 	t.Logf("authkit version: %s", strings.TrimSpace(string(out)))
 
 	// One package per README snippet.
+	for name := range snippets {
+		require.True(t, name == "install" || programs[name].main != "", "README.md snippet %q: no program in consumer_test.go wraps it", name)
+	}
 	for name, p := range programs {
 		body := snippets[name]
 		require.NotEmpty(t, body, "README.md has no <!-- consumer-test: %s --> snippet", name)
@@ -148,7 +151,8 @@ func TestConsumer(t *testing.T) {
 		require.NoError(t, os.MkdirAll(dir, 0o755))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644))
 		if p.test != "" {
-			require.NoError(t, os.WriteFile(filepath.Join(dir, "main_test.go"), []byte(testPrelude+p.test), 0o644))
+			prelude := strings.Replace(testPrelude, "TESTIMPORTS", p.testImports, 1)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "main_test.go"), []byte(prelude+p.test), 0o644))
 		}
 	}
 	run(consumer, "vet", "./...")
@@ -158,7 +162,7 @@ func TestConsumer(t *testing.T) {
 
 func since(t0 time.Time) string { return time.Since(t0).Round(100 * time.Millisecond).String() }
 
-var marker = regexp.MustCompile(`^<!-- consumer-test: ([a-z]+) -->$`)
+var marker = regexp.MustCompile(`^<!-- consumer-test: ([a-z0-9]+) -->$`)
 
 // readmeSnippets returns the code blocks that follow a
 // "<!-- consumer-test: NAME -->" line, by NAME.
@@ -182,6 +186,9 @@ func readmeSnippets(t *testing.T, file string) map[string]string {
 			inBlock = true
 			b.Reset()
 		default:
+			if strings.HasPrefix(line, "<!-- consumer-test") {
+				require.Regexp(t, marker, line, "README.md: a consumer-test marker reads <!-- consumer-test: NAME -->")
+			}
 			if m := marker.FindStringSubmatch(line); m != nil {
 				require.NotContains(t, out, m[1], "README.md: two consumer-test snippets named %s", m[1])
 				name = m[1]
@@ -219,8 +226,9 @@ func forgetCandidate(t *testing.T, modcache string, mods []release.Module, candi
 
 // A program wraps a README snippet: main is a package main source in which
 // IMPORTS becomes the snippet's import lines and SNIPPET its other lines;
-// test, when set, is its main_test.go after testPrelude.
-type program struct{ main, test string }
+// test, when set, is its main_test.go after testPrelude, which imports
+// testImports too.
+type program struct{ main, test, testImports string }
 
 var programs = map[string]program{
 	"gin": {main: `package main
@@ -333,6 +341,48 @@ func TestSetup(t *testing.T) {
 	})
 }
 `},
+	"fiberv3": {main: `package main
+
+import (
+	"log"
+
+	authkitfiberv3 "github.com/authkit-go/authkit/adapters/fiberv3"
+	authkit "github.com/authkit-go/authkit/core"
+	"github.com/gofiber/fiber/v3"
+IMPORTS
+)
+
+// newApp is the README's Fiber v3 setup.
+func newApp(kit *authkit.Client) *fiber.App {
+	handler := func(c fiber.Ctx) error { return c.JSON(authkitfiberv3.Auth(c).User) }
+SNIPPET
+	return app
+}
+
+func main() {
+	kit, err := authkit.New(authkit.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Fatal(newApp(kit).Listen("127.0.0.1:8080"))
+}
+`, test: `
+func TestSetup(t *testing.T) {
+	emu, kit := newKit(t)
+	app := newApp(kit)
+	checkApp(t, emu, func(w http.ResponseWriter, r *http.Request) {
+		resp, err := app.Test(r, fiber.TestConfig{}) // no timeout
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+	})
+}
+`, testImports: "\t\"github.com/gofiber/fiber/v3\""},
 	"nethttp": {main: `package main
 
 import (
@@ -395,6 +445,7 @@ import (
 
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
+TESTIMPORTS
 )
 
 var _ = authkit.Version

@@ -23,6 +23,7 @@ import (
 
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
+	authkitredis "github.com/authkit-go/authkit/stores/redis"
 )
 
 // Options are an example's run settings. The zero value is usable: address
@@ -108,8 +109,9 @@ func (o Options) DevMode() bool {
 
 // Site is an example's listener and its public base URL.
 type Site struct {
-	opts Options
-	ln   net.Listener
+	opts  Options
+	ln    net.Listener
+	redis *authkitredis.Store // nil unless AUTHKIT_REDIS_URL is set
 	// BaseURL is where a browser on this machine reaches the app, e.g.
 	// http://localhost:8080.
 	BaseURL string
@@ -124,15 +126,20 @@ func Listen(opts Options) (*Site, error) {
 	if opts.Out == nil {
 		opts.Out = os.Stdout
 	}
+	rs, err := openRedis(opts)
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
+		closeRedis(rs)
 		return nil, listenError(opts.Addr, err)
 	}
 	host, port, _ := net.SplitHostPort(ln.Addr().String())
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() || ip.IsLoopback() {
 		host = "localhost"
 	}
-	return &Site{opts: opts, ln: ln, BaseURL: "http://" + net.JoinHostPort(host, port)}, nil
+	return &Site{opts: opts, ln: ln, redis: rs, BaseURL: "http://" + net.JoinHostPort(host, port)}, nil
 }
 
 // listenError explains a failed listen on addr; a busy port suggests the
@@ -154,8 +161,9 @@ func listenError(addr string, err error) error {
 // themselves (Fiber).
 func (s *Site) Listener() net.Listener { return s.ln }
 
-// Close closes the listener (when run gives up before serving).
-func (s *Site) Close() { _ = s.ln.Close() }
+// Close closes the listener and the store (when run gives up before
+// serving).
+func (s *Site) Close() { _ = s.ln.Close(); closeRedis(s.redis) }
 
 // RedirectURI is the redirect URI to put in authkit.Config: in dev mode,
 // unless WORKOS_REDIRECT_URI is set, BaseURL + "/callback"; otherwise ""
@@ -211,6 +219,7 @@ func (s *Site) Serve(ctx context.Context, h http.Handler, emu *authkittest.Emula
 // shutdown is called (a nil error when that is why it returned).
 func (s *Site) ServeWith(ctx context.Context, serve func(net.Listener) error, shutdown func(context.Context) error,
 	emu *authkittest.Emulator, ready func(baseURL string)) error {
+	defer closeRedis(s.redis) // after the server: requests in flight may use it
 	if emu != nil {
 		defer emu.Close()
 	}
@@ -241,6 +250,7 @@ func (s *Site) ServeWith(ctx context.Context, serve func(net.Listener) error, sh
 func (s *Site) banner(emu *authkittest.Emulator) {
 	out := s.opts.Out
 	fmt.Fprintf(out, "Listening on %s\n", s.BaseURL)
+	s.storeBanner()
 	if emu == nil {
 		fmt.Fprintln(out, "Using the WorkOS environment of WORKOS_CLIENT_ID.")
 		return
@@ -263,4 +273,52 @@ func (s *Site) banner(emu *authkittest.Emulator) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", u.Email, u.Name(), strings.Join(orgs, ", "))
 	}
 	_ = tw.Flush()
+}
+
+// redisURLVar names the environment variable that selects the Redis store.
+const redisURLVar = "AUTHKIT_REDIS_URL"
+
+// openRedis opens the Redis store when AUTHKIT_REDIS_URL is set (nil
+// otherwise). Its errors never repeat the URL, which may hold a password.
+func openRedis(opts Options) (*authkitredis.Store, error) {
+	u := strings.TrimSpace(opts.getenv(redisURLVar))
+	if u == "" {
+		return nil, nil
+	}
+	rs, err := authkitredis.NewFromURL(u)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", redisURLVar, err)
+	}
+	return rs, nil
+}
+
+// closeRedis closes rs, if any.
+func closeRedis(rs *authkitredis.Store) {
+	if rs != nil {
+		_ = rs.Close()
+	}
+}
+
+// Store is the authkit.Config.Store of the example: the Redis store when
+// AUTHKIT_REDIS_URL is set, so that several copies of the app share
+// refreshes and sign-outs; otherwise nil (authkit's in-process default).
+// It is closed when Serve returns.
+func (s *Site) Store() authkit.Store {
+	if s.redis == nil {
+		return nil // a nil interface, not a nil *authkitredis.Store in one
+	}
+	return s.redis
+}
+
+// storeBanner says which store is in use (never the URL: it may hold a
+// password).
+func (s *Site) storeBanner() {
+	if s.redis != nil {
+		fmt.Fprintf(s.opts.Out, "Session store: Redis (%s): refreshes and sign-outs are shared with every copy of the app using it.\n", redisURLVar)
+		if s.opts.DevMode() {
+			fmt.Fprintln(s.opts.Out, "  This copy runs its own emulator and cookie password, so no other copy can read its sessions: to share them, run one `authkit dev` and give every copy its WORKOS_* variables.")
+		}
+		return
+	}
+	fmt.Fprintf(s.opts.Out, "Session store: in-process (set %s, e.g. redis://127.0.0.1:6379/0, to share refreshes and sign-outs between copies of the app).\n", redisURLVar)
 }
