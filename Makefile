@@ -23,6 +23,12 @@ deps: ## Install what the tests need and is missing (Go modules, Debian chromium
 .PHONY: test
 test: deps vet ## Vet and test every module with the race detector (includes browser end-to-end tests).
 	go test -race -count=1 $(GOTEST_FLAGS) $(PKGS)
+	@$(MAKE) --no-print-directory consumer
+
+.PHONY: consumer
+consumer: ## Install the modules as a user would (go get from a proxy of this tree) and test the README's snippets.
+	@echo "consumer test: go get from a file:// module proxy of this working tree, outside the repository"
+	cd internal/release && AUTHKIT_CONSUMER_TEST=1 go test -race -count=1 -v -run '^TestConsumer$$' .
 
 .PHONY: vet
 vet: ## go vet every module.
@@ -84,3 +90,8 @@ demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|f
 	@bin="$(CURDIR)/.cache/bin/authkit-example-$(FRAMEWORK)" && mkdir -p "$(CURDIR)/.cache/bin" && cd examples && go build -o "$$bin" ./$(FRAMEWORK) && \
 	if [ "$(FRAMEWORK)" = nextjs ]; then exec "$$bin" --addr ":$$(( $(PORT) + 1 ))" --app-url "http://localhost:$(PORT)" --next-dir nextjs/web; fi && \
 	PORT=$(PORT) exec "$$bin"
+
+.PHONY: release
+release: ## Tag every module at VERSION, core first (VERSION=v0.2.0; DRY_RUN=1, SKIP_TESTS=1).
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=vX.Y.Z [DRY_RUN=1] [SKIP_TESTS=1]"; exit 2; }
+	@bash scripts/release.sh $(if $(DRY_RUN),--dry-run) $(if $(SKIP_TESTS),--skip-tests) $(VERSION)

@@ -4,13 +4,13 @@ go 1.26.0
 
 require (
 	connectrpc.com/connect v1.21.1
-	github.com/authkit-go/authkit/adapters/echo v0.0.0
-	github.com/authkit-go/authkit/adapters/fiber v0.0.0
-	github.com/authkit-go/authkit/adapters/fiberv3 v0.0.0
-	github.com/authkit-go/authkit/adapters/gin v0.0.0
-	github.com/authkit-go/authkit/adapters/nethttp v0.0.0
-	github.com/authkit-go/authkit/core v0.0.0
-	github.com/authkit-go/authkit/stores/redis v0.0.0
+	github.com/authkit-go/authkit/adapters/echo v0.1.0
+	github.com/authkit-go/authkit/adapters/fiber v0.1.0
+	github.com/authkit-go/authkit/adapters/fiberv3 v0.1.0
+	github.com/authkit-go/authkit/adapters/gin v0.1.0
+	github.com/authkit-go/authkit/adapters/nethttp v0.1.0
+	github.com/authkit-go/authkit/core v0.1.0
+	github.com/authkit-go/authkit/stores/redis v0.1.0
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gin-gonic/gin v1.12.0
@@ -26,8 +26,8 @@ require google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec9
 
 require (
 	github.com/andybalholm/brotli v1.2.0 // indirect
-	github.com/authkit-go/authkit/adapters/connect v0.0.0
-	github.com/authkit-go/authkit/adapters/grpc v0.0.0
+	github.com/authkit-go/authkit/adapters/connect v0.1.0
+	github.com/authkit-go/authkit/adapters/grpc v0.1.0
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
 	github.com/bytedance/sonic/loader v0.5.0 // indirect

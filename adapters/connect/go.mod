@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	connectrpc.com/connect v1.21.1
-	github.com/authkit-go/authkit/core v0.0.0
+	github.com/authkit-go/authkit/core v0.1.0
 	github.com/stretchr/testify v1.12.1
 	google.golang.org/protobuf v1.36.11
 )

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/authkit-go/authkit/core/internal/version"
 )
 
 // DefaultBaseURL is the production WorkOS API base URL.
@@ -24,8 +26,9 @@ const DefaultTimeout = 10 * time.Second
 // maxBodyBytes bounds how much of any response body is read (1 MiB).
 const maxBodyBytes = 1 << 20
 
-// defaultUserAgent is sent when Config.UserAgent is empty.
-const defaultUserAgent = "authkit-go"
+// defaultUserAgent is sent when Config.UserAgent is empty: the library and
+// its release, so WorkOS (and a proxy's logs) can tell versions apart.
+const defaultUserAgent = "authkit-go/" + version.Version
 
 // Config configures a Client.
 type Config struct {
@@ -44,7 +47,8 @@ type Config struct {
 	HTTPClient *http.Client
 	// Timeout bounds each API request (default 10s).
 	Timeout time.Duration
-	// UserAgent is sent as the User-Agent header (default "authkit-go").
+	// UserAgent is sent as the User-Agent header (default
+	// "authkit-go/<version>", e.g. "authkit-go/0.1.0").
 	UserAgent string
 }
 
