@@ -177,7 +177,9 @@ func send(c *fiber.Ctx, d *authkit.Decision) bool {
 // it aliases fasthttp's buffers.
 func request(c *fiber.Ctx) *authkit.Request {
 	h := make(http.Header)
-	c.Request().Header.VisitAll(func(k, v []byte) { h.Add(string(k), string(v)) })
+	for k, v := range c.Request().Header.All() {
+		h.Add(string(k), string(v))
+	}
 	uri := string(c.Request().RequestURI())
 	u, err := url.ParseRequestURI(uri)
 	if err != nil {
