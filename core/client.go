@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/authkit-go/authkit/core/internal/memo"
+	"github.com/authkit-go/authkit/core/observe"
 	"github.com/authkit-go/authkit/core/seal"
 	"github.com/authkit-go/authkit/core/token"
 	"github.com/authkit-go/authkit/core/workos"
@@ -52,7 +53,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	warnNodeUnreadable(cfg)
-	wc, err := workos.New(workos.Config{BaseURL: cfg.APIBaseURL, APIKey: cfg.APIKey, ClientID: cfg.ClientID, HTTPClient: cfg.HTTPClient})
+	wc, err := workos.New(workos.Config{BaseURL: cfg.APIBaseURL, APIKey: cfg.APIKey, ClientID: cfg.ClientID, HTTPClient: cfg.HTTPClient, Observer: cfg.Observer})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -73,7 +74,7 @@ func New(cfg Config) (*Client, error) {
 		cfg: cfg, workos: wc, verifier: v,
 		recent: memo.New[*outcome](maxRecentEntries),
 		opened: memo.New[*session](maxOpenedSessions),
-		store:  &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger},
+		store:  &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger, obs: cfg.Observer},
 	}, nil
 }
 
@@ -206,6 +207,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 			if err == nil && c.store.s.Revoked(claims.SessionID) {
 				err = errRevoked
 			}
+			c.observeVerify(ctx, observe.SourceBearer, err)
 			if err != nil {
 				d.Err = fmt.Errorf("%w: %w", ErrInvalidBearer, err)
 				desc := bearerErrorDescription(err)
@@ -224,17 +226,21 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	if err != nil {
 		d.Err = err
 		c.clearSession(&d)
+		c.signedOut(ctx, observe.SignOutInvalidCookie)
 		return d
 	}
 	claims, verr := c.verifier.Verify(ctx, s.AccessToken)
+	c.observeVerify(ctx, observe.SourceCookie, verr)
 	if claims != nil && claims.Subject != s.User.ID {
 		d.Err = fmt.Errorf("%w: token subject does not match the session's user", ErrInvalidSession)
 		c.clearSession(&d)
+		c.signedOut(ctx, observe.SignOutInvalidCookie)
 		return d
 	}
 	if claims != nil && c.store.s.Revoked(claims.SessionID) {
 		d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, errRevoked)
 		c.clearSession(&d)
+		c.signedOut(ctx, observe.SignOutRevoked)
 		return d
 	}
 	wait := time.Duration(0) // an unusable token waits for the refresh (bounded by ctx and the WorkOS timeout)
@@ -258,6 +264,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	default:
 		d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, verr)
 		c.clearSession(&d)
+		c.signedOut(ctx, observe.SignOutInvalidCookie)
 		return d
 	}
 
@@ -266,6 +273,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 		if c.revokedResult(res) {
 			d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, errRevoked)
 			c.clearSession(&d)
+			c.signedOut(ctx, observe.SignOutRevoked)
 			return d
 		}
 		c.setSession(&d, res.sealed)
@@ -275,6 +283,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	if errors.Is(err, errSessionEnded) {
 		d.Err = err
 		c.clearSession(&d)
+		c.signedOut(ctx, observe.SignOutEnded)
 		return d
 	}
 	if !errors.Is(err, errRefreshPending) {

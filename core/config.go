@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/jwks"
+	"github.com/authkit-go/authkit/core/observe"
 	"github.com/authkit-go/authkit/core/seal"
 	"github.com/authkit-go/authkit/core/workos"
 )
@@ -150,6 +151,12 @@ type Config struct {
 	OnRefreshError func(RefreshEvent)
 	// OnSignIn is called after a successful callback.
 	OnSignIn func(CallbackResult)
+	// Observer is told what happens, for metrics and traces: token
+	// verifications, refreshes, sign-ins, sign-outs, session-store failures
+	// and WorkOS calls (package observe; github.com/authkit-go/authkit/otel
+	// implements it with OpenTelemetry). JWKS fetches are the process-wide
+	// key cache's: observe them with jwks.Shared().SetObserver.
+	Observer observe.Observer
 	// Logger receives warnings (default slog.Default()); it never sees
 	// tokens, codes, cookies or passwords.
 	Logger *slog.Logger

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/authkit-go/authkit/core/observe"
 	"github.com/authkit-go/authkit/core/seal"
 	"github.com/authkit-go/authkit/core/token"
 	"github.com/authkit-go/authkit/core/workos"
@@ -237,6 +238,7 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 	var d Decision
 	fail := func(status int, err error) Decision {
 		d.Err = err
+		c.observeSignIn(ctx, err, "")
 		msg := "Sign-in could not be completed. Please go back and sign in again.\n"
 		if status == http.StatusBadGateway {
 			msg = "Sign-in is temporarily unavailable (WorkOS could not be reached). Please try again in a moment.\n"
@@ -289,6 +291,7 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 		return fail(http.StatusBadRequest, fmt.Errorf("%w: %w", ErrCodeExchange, err))
 	}
 	c.setSession(&d, res.sealed)
+	c.observeSignIn(ctx, nil, res.session.AuthenticationMethod)
 	c.clearVerifiers(&d, r, false) // leftovers of abandoned flows; other tabs' pending flows stay
 	d.Auth = res.auth()
 	returnTo := SafeReturnPath(st.ReturnTo, "/")
@@ -329,6 +332,7 @@ func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
 			}
 		}
 		c.clearSession(&d)
+		c.signedOut(ctx, observe.SignOutUser)
 	}
 	c.clearVerifiers(&d, r, true)
 	if sid == "" {
@@ -403,6 +407,7 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 	if !found || err != nil {
 		if found {
 			c.clearSession(&d)
+			c.signedOut(ctx, observe.SignOutInvalidCookie)
 		}
 		return c.signInAgain(ctx, r, d, returnTo)
 	}
@@ -420,6 +425,7 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 	switch {
 	case errors.Is(err, errSessionEnded):
 		c.clearSession(&d)
+		c.signedOut(ctx, endedCause(err))
 		d.Err = err
 		return c.signInAgain(ctx, r, d, returnTo)
 	case errors.Is(err, ErrUpstream):
