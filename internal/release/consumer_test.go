@@ -430,6 +430,57 @@ SNIPPET
 	_ = kit
 }
 `},
+	"otel": {main: `package main
+
+import (
+	"log"
+
+	authkit "github.com/authkit-go/authkit/core"
+IMPORTS
+)
+
+// newKit is the README's OpenTelemetry setup.
+func newKit() *authkit.Client {
+SNIPPET
+	if err != nil {
+		log.Fatal(err)
+	}
+	return kit
+}
+
+func main() { _ = newKit() }
+`, test: `
+func TestSetup(t *testing.T) {
+	emu := authkittest.NewServer(t)
+	u, err := url.Parse(emu.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("WORKOS_CLIENT_ID", emu.ClientID())
+	t.Setenv("WORKOS_API_KEY", emu.APIKey())
+	t.Setenv("WORKOS_REDIRECT_URI", "http://localhost:8080/callback")
+	t.Setenv("WORKOS_COOKIE_PASSWORD", "a-test-cookie-password-of-32-chars!")
+	t.Setenv("WORKOS_API_HOSTNAME", u.Hostname())
+	t.Setenv("WORKOS_API_HTTPS", "false")
+	t.Setenv("WORKOS_API_PORT", u.Port())
+	kit := newKit()
+	tok, err := emu.MintAccessToken(authkittest.TokenParams{UserID: authkittest.AdminUserID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &authkit.Request{Method: http.MethodGet, URL: &url.URL{Path: "/api"}, Header: http.Header{"Authorization": {"Bearer " + tok}}}
+	if d := kit.Load(t.Context(), r); d.Auth == nil {
+		t.Fatalf("a valid bearer token with the observer set: %v", d.Err)
+	}
+	checkApp(t, emu, func(w http.ResponseWriter, r *http.Request) {
+		d := kit.Require(r.Context(), &authkit.Request{Method: r.Method, URL: r.URL, Header: r.Header}, nil)
+		for k, v := range d.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(d.Status)
+	})
+}
+`},
 }
 
 // testPrelude opens every main_test.go: checkApp sends the README app a

@@ -85,6 +85,7 @@ func TestModules(t *testing.T) {
 	require.True(t, released["core"])
 	require.True(t, released["adapters/gin"])
 	require.True(t, released["stores/redis"])
+	require.True(t, released["otel"])
 	require.False(t, released["examples"])
 	require.False(t, released["internal/release"])
 	require.Equal(t, "adapters/gin/v0.3.0", release.Module{Dir: "adapters/gin"}.Tag("v0.3.0"))
