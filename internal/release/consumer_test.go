@@ -439,8 +439,8 @@ import (
 IMPORTS
 )
 
-// newKit is the README's OpenTelemetry setup.
-func newKit() *authkit.Client {
+// observedKit is the README's OpenTelemetry setup.
+func observedKit() *authkit.Client {
 SNIPPET
 	if err != nil {
 		log.Fatal(err)
@@ -448,7 +448,7 @@ SNIPPET
 	return kit
 }
 
-func main() { _ = newKit() }
+func main() { _ = observedKit() }
 `, test: `
 func TestSetup(t *testing.T) {
 	emu := authkittest.NewServer(t)
@@ -463,7 +463,7 @@ func TestSetup(t *testing.T) {
 	t.Setenv("WORKOS_API_HOSTNAME", u.Hostname())
 	t.Setenv("WORKOS_API_HTTPS", "false")
 	t.Setenv("WORKOS_API_PORT", u.Port())
-	kit := newKit()
+	kit := observedKit()
 	tok, err := emu.MintAccessToken(authkittest.TokenParams{UserID: authkittest.AdminUserID})
 	if err != nil {
 		t.Fatal(err)
