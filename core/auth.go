@@ -2,6 +2,7 @@ package authkit
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +12,12 @@ import (
 
 // User is the signed-in WorkOS user, with the camelCase JSON field names of
 // the session cookie written by the Node AuthKit libraries.
+//
+// The fields are a typed view (a JSON null reads as ""). A User read from a
+// session cookie or a WorkOS response also keeps the whole JSON object it
+// came from, and writes it back as it was: fields this struct does not
+// model (such as "name"), and nulls, survive; a field changed in the struct
+// is written with its new value. See RawField.
 type User struct {
 	Object            string            `json:"object"`
 	ID                string            `json:"id"`
@@ -25,12 +32,21 @@ type User struct {
 	Metadata          map[string]string `json:"metadata"`
 	CreatedAt         string            `json:"createdAt"`
 	UpdatedAt         string            `json:"updatedAt"`
+
+	// raw is the JSON object the user was read from, by key; never
+	// modified once set (Users share it).
+	raw map[string]json.RawMessage
 }
 
-// Name is the user's full name, or the email when WorkOS has no name.
+// Name is the user's full name (first and last name, else WorkOS's "name"),
+// or the email when WorkOS has no name.
 func (u User) Name() string {
 	if n := strings.TrimSpace(u.FirstName + " " + u.LastName); n != "" {
 		return n
+	}
+	var name string
+	if json.Unmarshal(u.raw["name"], &name) == nil && strings.TrimSpace(name) != "" {
+		return strings.TrimSpace(name)
 	}
 	return u.Email
 }

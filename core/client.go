@@ -2,12 +2,15 @@ package authkit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,6 +51,7 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	warnNodeUnreadable(cfg)
 	wc, err := workos.New(workos.Config{BaseURL: cfg.APIBaseURL, APIKey: cfg.APIKey, ClientID: cfg.ClientID, HTTPClient: cfg.HTTPClient})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
@@ -71,6 +75,15 @@ func New(cfg Config) (*Client, error) {
 		opened: memo.New[*session](maxOpenedSessions),
 		store:  &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger},
 	}, nil
+}
+
+// warnNodeUnreadable warns when the session cookie is sealed with a
+// password id other than "1": the Node AuthKit libraries open only id 1, so
+// a Node app sharing the cookie would sign every user out.
+func warnNodeUnreadable(cfg Config) {
+	if id := cfg.CookiePasswords.CurrentID(); !cfg.NodeCompatible && id != "1" {
+		cfg.Logger.Warn("authkit: the session cookie is sealed with password id " + strconv.Quote(id) + ", which the Node AuthKit libraries (authkit-nextjs, @workos/authkit-session, @workos-inc/node) cannot open: if a Node app shares the cookie, set WORKOS_COOKIE_NODE_COMPAT=true and put the Node apps' password under id \"1\"")
+	}
 }
 
 // Config returns a copy of the resolved configuration without its secrets:
@@ -102,7 +115,9 @@ func (c *Client) WorkOS() *workos.Client { return c.workos }
 func (c *Client) Verifier() *token.Verifier { return c.verifier }
 
 // session is the sealed cookie's payload, field for field what the Node
-// AuthKit libraries write.
+// AuthKit libraries write. Fields it does not model (another library's, a
+// newer version's) are kept in extra and written back; the user keeps its
+// whole JSON object too (see User).
 type session struct {
 	AccessToken          string        `json:"accessToken"`
 	RefreshToken         string        `json:"refreshToken"`
@@ -110,6 +125,65 @@ type session struct {
 	Impersonator         *Impersonator `json:"impersonator,omitempty"`
 	OrganizationID       string        `json:"organizationId,omitempty"`
 	AuthenticationMethod string        `json:"authenticationMethod,omitempty"`
+
+	// rawImpersonator is the impersonator object as WorkOS or the cookie
+	// gave it (a null reason stays null), written while Impersonator
+	// still reads the same.
+	rawImpersonator json.RawMessage
+	// extra holds the top-level fields of the cookie this struct does not
+	// model, by key; never modified once set.
+	extra map[string]json.RawMessage
+}
+
+// sessionFields is session without its methods.
+type sessionFields session
+
+var sessionKeys = []string{"accessToken", "refreshToken", "user", "impersonator", "organizationId", "authenticationMethod"}
+
+func (s *session) UnmarshalJSON(b []byte) error {
+	var p sessionFields
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	if imp, ok := raw["impersonator"]; ok && p.Impersonator != nil {
+		p.rawImpersonator = imp
+	}
+	for _, k := range sessionKeys {
+		delete(raw, k)
+	}
+	if len(raw) > 0 {
+		p.extra = raw
+	}
+	*s = session(p)
+	return nil
+}
+
+func (s session) MarshalJSON() ([]byte, error) {
+	p := sessionFields(s)
+	typed, err := json.Marshal(p)
+	if err != nil || (len(s.extra) == 0 && s.rawImpersonator == nil) {
+		return typed, err
+	}
+	out := map[string]json.RawMessage{}
+	if err := json.Unmarshal(typed, &out); err != nil {
+		return nil, err
+	}
+	for k, v := range s.extra {
+		if _, known := out[k]; !known && !slices.Contains(sessionKeys, k) {
+			out[k] = v
+		}
+	}
+	if s.rawImpersonator != nil && s.Impersonator != nil {
+		var was Impersonator
+		if json.Unmarshal(s.rawImpersonator, &was) == nil && was == *s.Impersonator {
+			out["impersonator"] = s.rawImpersonator
+		}
+	}
+	return json.Marshal(out)
 }
 
 // Load reads the request's session: the bearer token or the session cookie,
@@ -234,7 +308,7 @@ func (c *Client) openSession(sealed string) (*session, error) {
 		}
 	}
 	var s session
-	if err := seal.UnsealJSON(sealed, c.cfg.CookiePasswords, &s, seal.WithClock(c.cfg.Clock)); err != nil {
+	if err := c.unsealSession(sealed, &s); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSession, err)
 	}
 	if s.AccessToken == "" || s.RefreshToken == "" || s.User.ID == "" {
@@ -244,6 +318,37 @@ func (c *Client) openSession(sealed string) (*session, error) {
 		c.opened.Put(sealed, &s, time.Time{}, now)
 	}
 	return &s, nil
+}
+
+// sealPasswords is the set the session cookie is sealed with: the
+// configured set (its highest id), or with Config.NodeCompatible only the
+// password of id "1", the only id the Node libraries open.
+func (c *Client) sealPasswords() seal.Passwords {
+	if c.cfg.NodeCompatible {
+		return seal.Passwords{"1": c.cfg.CookiePasswords["1"]}
+	}
+	return c.cfg.CookiePasswords
+}
+
+// unsealSession opens a session cookie with the configured set. With
+// Config.NodeCompatible, a cookie labelled "1" that the id-1 password does
+// not open is tried with the set's other passwords: the Node libraries
+// label every password "1", so during a rotation a Node app's cookie
+// carries id 1 whichever password it holds.
+func (c *Client) unsealSession(sealed string, v any) error {
+	err := seal.UnsealJSON(sealed, c.cfg.CookiePasswords, v, seal.WithClock(c.cfg.Clock))
+	if err == nil || !c.cfg.NodeCompatible || !errors.Is(err, seal.ErrBadMAC) || !strings.HasPrefix(sealed, "Fe26.2*1*") {
+		return err
+	}
+	for id, pw := range c.cfg.CookiePasswords {
+		if id == "1" {
+			continue
+		}
+		if seal.UnsealJSON(sealed, seal.Passwords{"1": pw}, v, seal.WithClock(c.cfg.Clock)) == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 // sealExpires reports whether an iron seal carries an expiry (its sixth
@@ -278,16 +383,29 @@ func (c *Client) upstreamErr(kind, err error) error {
 }
 
 // newSession verifies an authentication response's token and seals it.
-func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateResponse) (*refreshResult, error) {
+// The user is WorkOS's, mapped as @workos-inc/node maps it; prev, the
+// session being refreshed (nil at sign-in), gives the user fields the
+// response lacks and the cookie fields this library does not model, so that
+// a Go refresh keeps what another library wrote.
+func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateResponse, prev *session) (*refreshResult, error) {
+	user, err := userFromWorkOS(resp.User)
+	if err != nil {
+		return nil, fmt.Errorf("%w: WorkOS returned an unreadable user: %w", ErrInvalidSession, err)
+	}
 	s := &session{
 		AccessToken:          resp.AccessToken,
 		RefreshToken:         resp.RefreshToken,
-		User:                 userFromWorkOS(resp.User),
+		User:                 user,
 		OrganizationID:       resp.OrganizationID,
 		AuthenticationMethod: resp.AuthenticationMethod,
 	}
+	if prev != nil {
+		s.User = carryUser(s.User, prev.User)
+		s.extra = prev.extra
+	}
 	if resp.Impersonator != nil {
 		s.Impersonator = &Impersonator{Email: resp.Impersonator.Email, Reason: resp.Impersonator.Reason}
+		s.rawImpersonator = resp.Impersonator.Raw
 	}
 	claims, err := c.verifier.Verify(ctx, s.AccessToken)
 	if errors.Is(err, token.ErrJWKSUnavailable) || errors.Is(err, token.ErrUnknownKey) {
@@ -301,33 +419,17 @@ func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateRespon
 	if err != nil {
 		return nil, fmt.Errorf("%w: WorkOS returned a token that does not verify: %w", ErrInvalidSession, err)
 	}
+	if s.OrganizationID == "" {
+		s.OrganizationID = claims.OrganizationID // as the Node SDK: the token's org_id
+	}
 	if claims.Subject != s.User.ID || s.RefreshToken == "" {
 		return nil, fmt.Errorf("%w: WorkOS returned a token for another user or no refresh token", ErrInvalidSession)
 	}
-	sealed, err := seal.SealJSON(s, c.cfg.CookiePasswords)
+	sealed, err := seal.SealJSON(s, c.sealPasswords())
 	if err != nil {
 		return nil, fmt.Errorf("authkit: sealing session: %w", err)
 	}
 	return &refreshResult{sealed: sealed, session: s, claims: claims}, nil
-}
-
-func userFromWorkOS(u workos.User) User {
-	obj := u.Object
-	if obj == "" {
-		obj = "user"
-	}
-	// The Node libraries type user.metadata as a (non-null) record and
-	// write {} when empty; code reading user.metadata.x must not meet null.
-	md := u.Metadata
-	if md == nil {
-		md = map[string]string{}
-	}
-	return User{
-		Object: obj, ID: u.ID, Email: u.Email, EmailVerified: u.EmailVerified,
-		FirstName: u.FirstName, LastName: u.LastName, ProfilePictureURL: u.ProfilePictureURL,
-		LastSignInAt: u.LastSignInAt, ExternalID: u.ExternalID, Locale: u.Locale, Metadata: md,
-		CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
-	}
 }
 
 const (

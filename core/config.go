@@ -23,7 +23,7 @@ const (
 	DefaultCookieName     = "wos-session"
 	DefaultCookieMaxAge   = 400 * 24 * time.Hour
 	DefaultRefreshBuffer  = 60 * time.Second
-	DefaultVerifierPrefix = "wos-auth-verifier"
+	DefaultVerifierPrefix = "wos-go-verifier" // not the Node libraries' "wos-auth-verifier": see verifierCookiePrefix
 	maxCookieSize         = 4096
 	// maxCookieMaxAgeSeconds bounds WORKOS_COOKIE_MAX_AGE (about 100
 	// years; browsers cap cookie lifetimes at 400 days anyway).
@@ -62,11 +62,22 @@ type Config struct {
 	// CookiePasswords is the rotation set in code; it wins over
 	// CookiePassword. Seals use the highest id, any id opens.
 	CookiePasswords seal.Passwords
+	// NodeCompatible (WORKOS_COOKIE_NODE_COMPAT=true) is for a session
+	// cookie shared with Node apps (authkit-nextjs, @workos/authkit-session,
+	// @workos-inc/node, iron-session with a plain password): those seal
+	// with, and open only, password id "1". With it, Go seals the session
+	// cookie with the password of id "1" under id "1" (the set must have
+	// one: the password the Node apps are configured with), and opens a
+	// cookie labelled "1" with any password of the set, since Node labels
+	// every password "1". Rotate by adding the new password under another
+	// id, switching the Node apps to it while moving it to id "1" in Go,
+	// then dropping the old one (see the README).
+	NodeCompatible bool
 	// CookieName is the session cookie's name (WORKOS_COOKIE_NAME,
 	// default wos-session). A name starting with __Host- sets HostPrefix.
 	CookieName string
 	// HostPrefix names the session cookie __Host-<CookieName> and the
-	// sign-in verifier cookies __Host-wos-auth-verifier-...
+	// sign-in verifier cookies __Host-wos-go-verifier-...
 	// (WORKOS_COOKIE_HOST_PREFIX=true). Browsers accept such a cookie only
 	// when it is Secure, has Path=/ and no Domain, so a sibling subdomain
 	// cannot plant or overwrite it: it needs an https RedirectURI and no
@@ -226,6 +237,18 @@ func (c Config) resolve() (Config, error) {
 		if err := c.CookiePasswords.Validate("WORKOS_COOKIE_PASSWORD"); err != nil {
 			bad(fmt.Errorf("%w: %w", ErrConfig, err))
 		}
+	}
+	if !c.NodeCompatible {
+		switch v := strings.ToLower(strings.TrimSpace(getenv("WORKOS_COOKIE_NODE_COMPAT"))); v {
+		case "", "0", "false", "no", "off":
+		case "1", "true", "yes", "on":
+			c.NodeCompatible = true
+		default:
+			bad(configErr("WORKOS_COOKIE_NODE_COMPAT must be true or false (got %q)", v))
+		}
+	}
+	if c.NodeCompatible && passwordOK && c.CookiePasswords["1"] == "" {
+		bad(configErr("WORKOS_COOKIE_NODE_COMPAT: the password set has no id \"1\": the Node AuthKit libraries seal and open only id 1, so put the password the Node apps use under \"1\", e.g. {\"1\":\"node password\",\"2\":\"other\"}"))
 	}
 
 	if c.CookieName == "" {

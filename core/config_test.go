@@ -3,6 +3,7 @@ package authkit_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -245,4 +246,35 @@ func TestCallbackPath(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, want, c.CallbackPath(), uri)
 	}
+}
+
+func TestConfigNodeCompatible(t *testing.T) {
+	const p1, p2 = "node-compat-password-one-0123456789abc", "node-compat-password-two-0123456789abc"
+	env := baseEnv()
+	env["WORKOS_COOKIE_PASSWORD"] = `{"2":"` + p2 + `","1":"` + p1 + `"}`
+	env["WORKOS_COOKIE_NODE_COMPAT"] = "true"
+	c, err := authkit.New(authkit.Config{Getenv: getenv(env)})
+	require.NoError(t, err)
+	require.True(t, c.Config().NodeCompatible)
+
+	// Without id 1 there is no password the Node libraries would open.
+	env["WORKOS_COOKIE_PASSWORD"] = `{"2":"` + p2 + `","3":"` + p1 + `"}`
+	_, err = authkit.New(authkit.Config{Getenv: getenv(env)})
+	require.ErrorIs(t, err, authkit.ErrConfig)
+	require.ErrorContains(t, err, "WORKOS_COOKIE_NODE_COMPAT")
+	require.NotContains(t, err.Error(), p1)
+
+	env["WORKOS_COOKIE_NODE_COMPAT"] = "maybe"
+	_, err = authkit.New(authkit.Config{Getenv: getenv(env)})
+	require.ErrorContains(t, err, "WORKOS_COOKIE_NODE_COMPAT must be true or false")
+
+	// A rotation set sealing with id 2 and no Node compatibility is
+	// accepted (a Go-only deployment) with a warning naming the setting.
+	var logs strings.Builder
+	delete(env, "WORKOS_COOKIE_NODE_COMPAT")
+	env["WORKOS_COOKIE_PASSWORD"] = `{"2":"` + p2 + `","1":"` + p1 + `"}`
+	_, err = authkit.New(authkit.Config{Getenv: getenv(env), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+	require.Contains(t, logs.String(), "WORKOS_COOKIE_NODE_COMPAT")
+	require.NotContains(t, logs.String(), p2)
 }

@@ -1,7 +1,6 @@
 package authkit_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +18,7 @@ import (
 
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/conformance"
 	"github.com/authkit-go/authkit/core/jwks"
 	"github.com/authkit-go/authkit/core/seal"
 	"github.com/authkit-go/authkit/core/workos"
@@ -1037,29 +1037,11 @@ func TestCookieAttributes(t *testing.T) {
 	}
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestOversizedCookieWarning(t *testing.T) {
 	seed := authkittest.DefaultSeed()
 	big := "bigpic@example.com"
 	seed.Users = append(seed.Users, authkittest.User{Email: big, FirstName: "Big", ProfilePictureURL: "https://cdn.example.com/" + strings.Repeat("p", 5000)})
-	var logs syncBuffer
+	var logs conformance.SyncBuffer
 	f := newFixture(t, func(cfg *authkit.Config) {
 		cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}, authkittest.WithSeed(seed))

@@ -1,6 +1,7 @@
 package authkit
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -53,8 +54,14 @@ type SignInOptions struct {
 	State string
 }
 
+// flowOwner marks a flow state (and so a verifier cookie) as written by
+// this library: the Node AuthKit libraries seal their PKCE state with the
+// same password, and a state without the marker is never taken for ours.
+const flowOwner = "authkit-go"
+
 // flowState is sealed into the state parameter and the verifier cookie.
 type flowState struct {
+	Owner        string `json:"o"`
 	Nonce        string `json:"n"`
 	CodeVerifier string `json:"v"`
 	ReturnTo     string `json:"r"`
@@ -69,6 +76,7 @@ func (c *Client) SignIn(ctx context.Context, r *Request, o SignInOptions) Decisi
 	verifier := randomString(32)
 	challenge := sha256.Sum256([]byte(verifier))
 	st := flowState{
+		Owner:        flowOwner,
 		Nonce:        randomString(16),
 		CodeVerifier: verifier,
 		ReturnTo:     SafeReturnPath(o.ReturnTo, "/"),
@@ -119,11 +127,22 @@ func (c *Client) HandleSignUp(ctx context.Context, r *Request) Decision {
 	})
 }
 
+// verifierCookiePrefix starts the name of every verifier cookie this
+// library writes, and only those: "wos-go-verifier-". authkit-nextjs and
+// @workos/authkit-session name theirs "wos-auth-verifier-<fnv1a32 hex>" (or
+// "wos-auth-verifier") and evict every cookie that starts with
+// "wos-auth-verifier-", so ours must not start with it either. Any prefix
+// added to the cookie names (such as "__Host-") is added here, so that
+// writing, finding and clearing verifier cookies agree.
+func (c *Client) verifierCookiePrefix() string {
+	return c.cfg.verifierPrefix() + "-"
+}
+
 // verifierName names a flow's verifier cookie after its state, so several
 // tabs can sign in at once without overwriting each other.
 func (c *Client) verifierName(state string) string {
 	h := sha256.Sum256([]byte(state))
-	return c.cfg.verifierPrefix() + "-" + hex.EncodeToString(h[:8])
+	return c.verifierCookiePrefix() + hex.EncodeToString(h[:8])
 }
 
 func (c *Client) verifierCookie(name, value string, maxAge int) *http.Cookie {
@@ -133,31 +152,70 @@ func (c *Client) verifierCookie(name, value string, maxAge int) *http.Cookie {
 	}
 }
 
-// evictVerifiers clears expired, unreadable and surplus verifier cookies so
-// that abandoned sign-ins cannot pile up in the browser.
-func (c *Client) evictVerifiers(d *Decision, r *Request) {
-	type flow struct {
-		name    string
-		expires int64
+// pendingFlow is a verifier cookie of a sign-in this library started that
+// can still complete.
+type pendingFlow struct {
+	name    string
+	expires int64
+}
+
+// ownVerifiers sorts the request's verifier cookies under this library's
+// prefix into flows that can still complete (newest first) and stale ones
+// (expired, unreadable, or past the examined bound). A cookie that opens
+// but lacks this library's marker is not ours and is in neither list: it is
+// never read as a flow, rewritten or cleared.
+func (c *Client) ownVerifiers(r *Request) (live []pendingFlow, stale []string) {
+	cookies := r.cookiesWithPrefix(c.verifierCookiePrefix())
+	names := make([]string, 0, len(cookies))
+	for k := range cookies {
+		names = append(names, k)
 	}
-	var live []flow
-	names := r.cookiesWithPrefix(c.cfg.verifierPrefix() + "-")
-	keys := make([]string, 0, len(names))
-	for k := range names {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for i, name := range keys {
+	sort.Strings(names)
+	now := c.cfg.Clock().UnixMilli()
+	for i, name := range names {
 		var st flowState
-		if i >= maxVerifierCookies || seal.UnsealJSON(names[name], c.cfg.CookiePasswords, &st, seal.WithClock(c.cfg.Clock)) != nil {
-			d.setCookie(c.verifierCookie(name, "", -1))
+		if i >= maxVerifierCookies || seal.UnsealJSON(cookies[name], c.cfg.CookiePasswords, &st, seal.WithClock(c.cfg.Clock)) != nil {
+			stale = append(stale, name)
 			continue
 		}
-		live = append(live, flow{name, st.Expires})
+		switch {
+		case st.Owner != flowOwner:
+			// Not written by this library: leave it alone.
+		case st.Expires < now:
+			stale = append(stale, name)
+		default:
+			live = append(live, pendingFlow{name, st.Expires})
+		}
 	}
-	slices.SortFunc(live, func(a, b flow) int { return int(b.expires - a.expires) })
+	slices.SortFunc(live, func(a, b pendingFlow) int { return cmp.Compare(b.expires, a.expires) })
+	return live, stale
+}
+
+// evictVerifiers clears this library's expired, unreadable and surplus
+// verifier cookies so that abandoned sign-ins cannot pile up in the
+// browser: with the flow being started, at most maxFlows stay pending.
+func (c *Client) evictVerifiers(d *Decision, r *Request) {
+	live, stale := c.ownVerifiers(r)
+	for _, name := range stale {
+		d.setCookie(c.verifierCookie(name, "", -1))
+	}
 	for i, f := range live {
 		if i >= maxFlows-1 {
+			d.setCookie(c.verifierCookie(f.name, "", -1))
+		}
+	}
+}
+
+// clearVerifiers clears this library's verifier cookies: the stale ones,
+// and with all set the pending flows too (sign-out). Cookies of other
+// libraries are left alone.
+func (c *Client) clearVerifiers(d *Decision, r *Request, all bool) {
+	live, stale := c.ownVerifiers(r)
+	for _, name := range stale {
+		d.setCookie(c.verifierCookie(name, "", -1))
+	}
+	if all {
+		for _, f := range live {
 			d.setCookie(c.verifierCookie(f.name, "", -1))
 		}
 	}
@@ -207,7 +265,7 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 	if err := seal.UnsealJSON(state, c.cfg.CookiePasswords, &st, seal.WithClock(c.cfg.Clock)); err != nil {
 		return fail(http.StatusBadRequest, fmt.Errorf("%w: %w", ErrInvalidState, err))
 	}
-	if st.CodeVerifier == "" || c.cfg.Clock().UnixMilli() > st.Expires {
+	if st.Owner != flowOwner || st.CodeVerifier == "" || c.cfg.Clock().UnixMilli() > st.Expires {
 		return fail(http.StatusBadRequest, ErrInvalidState)
 	}
 	// Not held back by the refresh breaker: a person is waiting, and a
@@ -223,7 +281,7 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 		}
 		return fail(http.StatusBadRequest, err)
 	}
-	res, err := c.newSession(ctx, resp)
+	res, err := c.newSession(ctx, resp, nil)
 	if err != nil {
 		if errors.Is(err, ErrUpstream) {
 			return fail(http.StatusBadGateway, err)
@@ -231,6 +289,7 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 		return fail(http.StatusBadRequest, fmt.Errorf("%w: %w", ErrCodeExchange, err))
 	}
 	c.setSession(&d, res.sealed)
+	c.clearVerifiers(&d, r, false) // leftovers of abandoned flows; other tabs' pending flows stay
 	d.Auth = res.auth()
 	returnTo := SafeReturnPath(st.ReturnTo, "/")
 	if c.cfg.OnSignIn != nil {
@@ -271,6 +330,7 @@ func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
 		}
 		c.clearSession(&d)
 	}
+	c.clearVerifiers(&d, r, true)
 	if sid == "" {
 		d.redirect(http.StatusSeeOther, "/")
 		return d

@@ -174,8 +174,8 @@ func TestInteropEngineCookieFieldNames(t *testing.T) {
 
 	var user map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(m["user"], &user))
-	required := []string{"object", "id", "email", "emailVerified", "firstName", "lastName", "profilePictureUrl", "createdAt", "updatedAt"}
-	optional := []string{"lastSignInAt", "externalId", "locale", "metadata"}
+	required := []string{"object", "id", "email", "emailVerified", "name", "firstName", "lastName", "profilePictureUrl", "externalId", "metadata", "createdAt", "updatedAt"}
+	optional := []string{"lastSignInAt", "locale"}
 	for _, k := range required {
 		require.Contains(t, user, k)
 	}

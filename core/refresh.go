@@ -352,7 +352,7 @@ func (c *Client) call(q refreshRequest, prev *outcome) (*outcome, *refreshResult
 	if resp.AuthenticationMethod == "" {
 		resp.AuthenticationMethod = s.AuthenticationMethod
 	}
-	res, err := c.newSession(ctx, resp)
+	res, err := c.newSession(ctx, resp, s)
 	if err != nil {
 		// WorkOS spent the token but its answer is unusable: as good as a
 		// malformed answer; the token is gone, so refuse it from now on.

@@ -18,6 +18,7 @@ import (
 
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/conformance"
 	"github.com/authkit-go/authkit/core/jwks"
 )
 
@@ -375,7 +376,7 @@ func (downStore) Revoked(string) bool                                         { 
 
 func TestStoreDownFallsBackInProcess(t *testing.T) {
 	f := newFixture(t, nil)
-	var logs syncBuffer
+	var logs conformance.SyncBuffer
 	c := f.client(func(cfg *authkit.Config) {
 		cfg.Store = downStore{}
 		cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))

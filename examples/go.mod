@@ -3,8 +3,10 @@ module github.com/authkit-go/authkit/examples
 go 1.26.0
 
 require (
+	connectrpc.com/connect v1.21.1
 	github.com/authkit-go/authkit/adapters/echo v0.0.0
 	github.com/authkit-go/authkit/adapters/fiber v0.0.0
+	github.com/authkit-go/authkit/adapters/fiberv3 v0.0.0
 	github.com/authkit-go/authkit/adapters/gin v0.0.0
 	github.com/authkit-go/authkit/adapters/nethttp v0.0.0
 	github.com/authkit-go/authkit/core v0.0.0
@@ -13,13 +15,19 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/gofiber/fiber/v2 v2.52.15
+	github.com/gofiber/fiber/v3 v3.1.0
 	github.com/labstack/echo/v4 v4.16.4
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/stretchr/testify v1.12.1
+	google.golang.org/grpc v1.85.0
 )
 
+require google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
+
 require (
-	github.com/andybalholm/brotli v1.1.0 // indirect
+	github.com/andybalholm/brotli v1.2.0 // indirect
+	github.com/authkit-go/authkit/adapters/connect v0.0.0
+	github.com/authkit-go/authkit/adapters/grpc v0.0.0
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
 	github.com/bytedance/sonic/loader v0.5.0 // indirect
@@ -34,9 +42,11 @@ require (
 	github.com/go-playground/validator/v10 v10.30.1 // indirect
 	github.com/goccy/go-json v0.10.6 // indirect
 	github.com/goccy/go-yaml v1.19.2 // indirect
+	github.com/gofiber/schema v1.7.0 // indirect
+	github.com/gofiber/utils/v2 v2.0.2 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
-	github.com/klauspost/compress v1.17.9 // indirect
+	github.com/klauspost/compress v1.18.4 // indirect
 	github.com/klauspost/cpuid/v2 v2.4.0 // indirect
 	github.com/labstack/gommon v0.5.0 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect
@@ -52,16 +62,17 @@ require (
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.2 // indirect
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
+	github.com/philhofer/fwd v1.2.0 // indirect
 	github.com/quic-go/qpack v0.6.0 // indirect
 	github.com/quic-go/quic-go v0.59.0 // indirect
 	github.com/rivo/uniseg v0.2.0 // indirect
 	github.com/segmentio/asm v1.2.1 // indirect
+	github.com/tinylib/msgp v1.6.3 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.1 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
-	github.com/valyala/fasthttp v1.51.0 // indirect
+	github.com/valyala/fasthttp v1.69.0 // indirect
 	github.com/valyala/fasttemplate v1.2.2 // indirect
-	github.com/valyala/tcplisten v1.0.0 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
@@ -71,14 +82,19 @@ require (
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
-	google.golang.org/protobuf v1.36.10 // indirect
+	google.golang.org/protobuf v1.36.12
 )
 
 replace (
 	github.com/authkit-go/authkit/adapters/echo => ../adapters/echo
 	github.com/authkit-go/authkit/adapters/fiber => ../adapters/fiber
+	github.com/authkit-go/authkit/adapters/fiberv3 => ../adapters/fiberv3
 	github.com/authkit-go/authkit/adapters/gin => ../adapters/gin
 	github.com/authkit-go/authkit/adapters/nethttp => ../adapters/nethttp
 	github.com/authkit-go/authkit/core => ../core
 	github.com/authkit-go/authkit/stores/redis => ../stores/redis
 )
+
+replace github.com/authkit-go/authkit/adapters/grpc => ../adapters/grpc
+
+replace github.com/authkit-go/authkit/adapters/connect => ../adapters/connect

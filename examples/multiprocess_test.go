@@ -1,7 +1,6 @@
 package examples_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -23,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/conformance"
 	"github.com/authkit-go/authkit/core/seal"
 	"github.com/authkit-go/authkit/core/token"
 	"github.com/authkit-go/authkit/stores/redis/redistest"
@@ -225,7 +225,7 @@ type mpApp struct {
 	base   string // http://127.0.0.1:port
 	cmd    *exec.Cmd
 	exited chan struct{}
-	out    *lockedBuffer
+	out    *conformance.SyncBuffer
 }
 
 // startApp runs bin on 127.0.0.1:port with env (and nothing of the
@@ -236,7 +236,7 @@ func startApp(t *testing.T, bin string, port int, env []string) *mpApp {
 		name:   "process on port " + strconv.Itoa(port),
 		base:   "http://127.0.0.1:" + strconv.Itoa(port),
 		exited: make(chan struct{}),
-		out:    &lockedBuffer{},
+		out:    &conformance.SyncBuffer{},
 	}
 	app.cmd = exec.Command(bin, "--addr", "127.0.0.1:"+strconv.Itoa(port))
 	for _, kv := range os.Environ() {
@@ -466,22 +466,4 @@ func freeLoopbackPort(t *testing.T) int {
 	require.NoError(t, err)
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// lockedBuffer collects a process's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -471,6 +473,7 @@ type wireUser struct {
 	ProfilePictureURL *string           `json:"profile_picture_url"`
 	Email             string            `json:"email"`
 	EmailVerified     bool              `json:"email_verified"`
+	Name              *string           `json:"name"`
 	ExternalID        *string           `json:"external_id"`
 	Metadata          map[string]string `json:"metadata"`
 	LastSignInAt      *string           `json:"last_sign_in_at"`
@@ -492,6 +495,14 @@ type wireAuthResponse struct {
 	RefreshToken         string            `json:"refresh_token"`
 	AuthenticationMethod string            `json:"authentication_method"`
 	Impersonator         *wireImpersonator `json:"impersonator,omitempty"`
+}
+
+// metadataOf is the user's metadata as WorkOS returns it: {} when empty.
+func metadataOf(u User) map[string]string {
+	if len(u.Metadata) == 0 {
+		return map[string]string{}
+	}
+	return maps.Clone(u.Metadata)
 }
 
 func nullable(s string) *string {
@@ -517,7 +528,9 @@ func (e *Emulator) respondSessionLocked(w http.ResponseWriter, r *http.Request, 
 		User: wireUser{
 			Object: "user", ID: u.ID, Email: u.Email, EmailVerified: true,
 			FirstName: nullable(u.FirstName), LastName: nullable(u.LastName),
-			ProfilePictureURL: nullable(u.ProfilePictureURL), Metadata: map[string]string{},
+			Name:              nullable(strings.TrimSpace(u.FirstName + " " + u.LastName)),
+			ProfilePictureURL: nullable(u.ProfilePictureURL), Metadata: metadataOf(u),
+			ExternalID: nullable(u.ExternalID), Locale: nullable(u.Locale),
 			LastSignInAt: &now, CreatedAt: seedTime, UpdatedAt: seedTime,
 		},
 		OrganizationID:       s.orgID,

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 )
 
@@ -59,12 +60,17 @@ type Organization struct {
 
 // User is a seeded WorkOS user and their organization memberships.
 type User struct {
-	ID                string       `json:"id"`
-	Email             string       `json:"email"`
-	FirstName         string       `json:"first_name,omitempty"`
-	LastName          string       `json:"last_name,omitempty"`
-	ProfilePictureURL string       `json:"profile_picture_url,omitempty"`
-	Memberships       []Membership `json:"memberships,omitempty"`
+	ID                string `json:"id"`
+	Email             string `json:"email"`
+	FirstName         string `json:"first_name,omitempty"`
+	LastName          string `json:"last_name,omitempty"`
+	ProfilePictureURL string `json:"profile_picture_url,omitempty"`
+	// ExternalID, Locale and Metadata are returned as WorkOS returns them
+	// (null when empty; metadata {}).
+	ExternalID  string            `json:"external_id,omitempty"`
+	Locale      string            `json:"locale,omitempty"`
+	Metadata    map[string]string `json:"metadata,omitempty"`
+	Memberships []Membership      `json:"memberships,omitempty"`
 	// Impersonator, when set, makes every session of this user an
 	// impersonation session (authentication_method "Impersonation",
 	// "impersonator" in the response, "act" claim in the access token).
@@ -203,6 +209,7 @@ func (s Seed) normalize() (Seed, error) {
 // copyUser returns a deep copy safe to hand to callers.
 func copyUser(u User) User {
 	c := u
+	c.Metadata = maps.Clone(u.Metadata)
 	c.Memberships = nil
 	for _, m := range u.Memberships {
 		m.Roles = append([]string(nil), m.Roles...)

@@ -124,7 +124,13 @@ func validate(t *testing.T, v validator.Validator, x exchange, checkRequest bool
 // bodies and JWKS.
 func TestSpecFidelity(t *testing.T) {
 	v := specValidator(t)
-	e, err := authkittest.New()
+	// Every optional user field set on the admin (the others have them
+	// null): both shapes are checked against the spec.
+	seed := authkittest.DefaultSeed()
+	seed.Users[0].ExternalID, seed.Users[0].Locale = "ext_admin", "en-US"
+	seed.Users[0].ProfilePictureURL = "https://example.com/ada.png"
+	seed.Users[0].Metadata = map[string]string{"plan": "pro"}
+	e, err := authkittest.New(authkittest.WithSeed(seed))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,8 @@ import (
 )
 
 // Run runs the whole suite against the harness's adapter, as subtests of t:
-// "<Name>/<check>", and "<Name>/Options/<check>" when the harness sets
+// "<Name>/<check>", "<Name>/Bearer/<check>" (RunBearer through
+// HTTPBearer), and "<Name>/Options/<check>" when the harness sets
 // NewWithOptions.
 func Run(t *testing.T, h Harness) {
 	tests := []struct {
@@ -31,7 +32,7 @@ func Run(t *testing.T, h Harness) {
 		{"BadCookies", testBadCookies},
 		{"PlantedSessionCookie", testPlantedSessionCookie},
 		{"API", testAPI},
-		{"Bearer", testBearer},
+		{"BearerHTTP", testBearer}, // what is HTTP's own; the rest is RunBearer's, below
 		{"SignOut", testSignOut},
 		{"HostileReturnPaths", testHostileReturnPaths},
 		{"CallbackFailures", testCallbackFailures},
@@ -54,6 +55,7 @@ func Run(t *testing.T, h Harness) {
 			tc.fn(t, h)
 		})
 	}
+	RunBearer(t, HTTPBearer(h))
 }
 
 func testPublicSignedOut(t *testing.T, h Harness) {
@@ -309,6 +311,9 @@ func testAPI(t *testing.T, h Harness) {
 	assert.Equal(t, authkittest.MultiOrgEmail, r.Framework.Email)
 }
 
+// testBearer checks what is HTTP's own about bearer tokens (no cookie
+// written, the access-token accessor, WWW-Authenticate); RunBearer checks
+// the rest on every transport.
 func testBearer(t *testing.T, h Harness) {
 	e := newEnv(t, h)
 	admin, _ := e.Emulator.UserByEmail(authkittest.AdminEmail)

@@ -65,6 +65,12 @@ func (p Passwords) Validate(varName string) error {
 	return nil
 }
 
+// CurrentID returns the id Seal uses (see current); "" for an empty set.
+func (p Passwords) CurrentID() string {
+	id, _ := p.current()
+	return id
+}
+
 // current returns the id Seal uses: the numerically highest id when ids are
 // numeric (numeric ids rank above non-numeric ones), else the lexically
 // highest. The result does not depend on map iteration order.

@@ -268,12 +268,14 @@ type AuthenticateResponse struct {
 }
 
 // User is the WorkOS user object (UserlandUser). Nullable string fields
-// decode to "" when null.
+// decode to "" when null; Raw keeps the object as WorkOS sent it (nulls and
+// fields this struct does not model included).
 type User struct {
 	Object            string            `json:"object"`
 	ID                string            `json:"id"`
 	Email             string            `json:"email"`
 	EmailVerified     bool              `json:"email_verified"`
+	Name              string            `json:"name,omitempty"`
 	FirstName         string            `json:"first_name"`
 	LastName          string            `json:"last_name"`
 	ProfilePictureURL string            `json:"profile_picture_url"`
@@ -283,12 +285,45 @@ type User struct {
 	CreatedAt         string            `json:"created_at"`
 	UpdatedAt         string            `json:"updated_at"`
 	Metadata          map[string]string `json:"metadata,omitempty"`
+	// Raw is the user object as received, set when the User was decoded
+	// from JSON.
+	Raw json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes a user object and keeps it in Raw.
+func (u *User) UnmarshalJSON(b []byte) error {
+	type plain User
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*u = User(p)
+	if string(b) != "null" {
+		u.Raw = append(json.RawMessage(nil), b...)
+	}
+	return nil
 }
 
 // Impersonator describes the WorkOS dashboard user impersonating a user.
+// Raw keeps the object as received (a null reason stays null).
 type Impersonator struct {
-	Email  string `json:"email"`
-	Reason string `json:"reason"`
+	Email  string          `json:"email"`
+	Reason string          `json:"reason"`
+	Raw    json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes an impersonator object and keeps it in Raw.
+func (i *Impersonator) UnmarshalJSON(b []byte) error {
+	type plain Impersonator
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*i = Impersonator(p)
+	if string(b) != "null" {
+		i.Raw = append(json.RawMessage(nil), b...)
+	}
+	return nil
 }
 
 // AuthenticateWithCode exchanges an authorization code (and PKCE verifier)

@@ -1,7 +1,6 @@
 package authkitredis_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	authkit "github.com/authkit-go/authkit/core"
+	"github.com/authkit-go/authkit/core/conformance"
 	"github.com/authkit-go/authkit/core/storetest"
 	authkitredis "github.com/authkit-go/authkit/stores/redis"
 	"github.com/authkit-go/authkit/stores/redis/redistest"
@@ -131,7 +131,7 @@ func TestLayout(t *testing.T) {
 // keeping the revocations it knew.
 func TestRedisDown(t *testing.T) {
 	srv := redistest.Start(t)
-	logs := &syncBuffer{}
+	logs := &conformance.SyncBuffer{}
 	p := prefix(t)
 	s := newStore(t, srv.URL(), p, authkitredis.WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
 	rdb := rawClient(t, srv.URL())
@@ -343,23 +343,6 @@ func commandCalls(stats, cmd string) string {
 		}
 	}
 	return "0"
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // proxy forwards TCP connections to a Redis server until cut: then it

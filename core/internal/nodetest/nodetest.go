@@ -26,7 +26,7 @@ import (
 
 // InteropPackages are the packages interop.mjs imports, as installed under
 // node_modules.
-var InteropPackages = []string{"iron-session-8", "iron-session-9", "iron-webcrypto", "@workos-inc/node"}
+var InteropPackages = []string{"iron-session-8", "iron-session-9", "iron-webcrypto", "@workos-inc/node", "@workos/authkit-session"}
 
 // Proc is one running node process. Do may be called from one goroutine at a
 // time (commands are answered in order).

@@ -37,11 +37,30 @@
 // refresh_token) and answers the new sealed session; it verifies no token, so
 // node's wall clock does not matter. A refusal ({authenticated: false}) is
 // reported as {"ok": false, "error": <reason>}.
+//
+// Session-reading code paths, each against a WorkOS at http://apiHostname:port
+// (the Go emulator); every command carries "password", "clientId",
+// "apiKey", "apiHostname", "port" (driven by core/node_session_test.go):
+//   {"op": "authenticate", "sealed"}: @workos-inc/node 11.0.0
+//       loadSealedSession({sessionData, cookiePassword}).authenticate()
+//       (verifies the access token against the emulator's JWKS, node's clock)
+//       -> {"ok": true, "user", "sessionId", "organizationId", "impersonator",
+//           "authenticationMethod"}
+//   {"op": "seal-response", "refreshToken"}: @workos-inc/node 11.0.0
+//       userManagement.authenticateWithRefreshToken({..., session:
+//       {sealSession: true, cookiePassword}}): the cookie the SDK writes for
+//       the WorkOS answer -> {"ok": true, "sealed"}
+//   {"op": "with-auth", "sealed"}: @workos/authkit-session 0.7.1
+//       AuthService.withAuth (verifies, refreshes an expired token) with its
+//       default iron-webcrypto encryption
+//       -> {"ok": true, "user", "sessionId", "sealed": refreshed cookie | null}
+// A refusal is {"ok": false, "error": <reason>}.
 import { createInterface } from "node:readline";
 import * as is8 from "iron-session-8";
 import * as is9 from "iron-session-9";
 import * as Iron from "iron-webcrypto";
 import { WorkOS } from "@workos-inc/node";
+import { AuthService, sessionEncryption } from "@workos/authkit-session";
 
 const workos = new WorkOS("sk_test_authkit_go_interop", { clientId: "client_authkit_go_interop" });
 
@@ -126,6 +145,47 @@ async function refresh(cmd) {
   return { ok: true, sealed: res.sealedSession, sessionId: res.sessionId, userId: res.user?.id };
 }
 
+function workosAt(cmd) {
+  for (const k of ["password", "clientId", "apiKey", "apiHostname"]) {
+    if (typeof cmd[k] !== "string" || cmd[k] === "") throw new Error(cmd.op + ": " + k + " is required");
+  }
+  return new WorkOS(cmd.apiKey, { clientId: cmd.clientId, apiHostname: cmd.apiHostname, https: false, port: cmd.port });
+}
+
+async function authenticate(cmd) {
+  const session = workosAt(cmd).userManagement.loadSealedSession({ sessionData: cmd.sealed, cookiePassword: cmd.password });
+  const res = await session.authenticate();
+  if (!res.authenticated) return { ok: false, error: "authenticate refused: " + res.reason };
+  return {
+    ok: true, user: res.user, sessionId: res.sessionId, organizationId: res.organizationId ?? null,
+    impersonator: res.impersonator ?? null, authenticationMethod: res.authenticationMethod ?? null,
+  };
+}
+
+async function sealResponse(cmd) {
+  const res = await workosAt(cmd).userManagement.authenticateWithRefreshToken({
+    clientId: cmd.clientId,
+    refreshToken: cmd.refreshToken,
+    session: { sealSession: true, cookiePassword: cmd.password },
+  });
+  return { ok: true, sealed: res.sealedSession };
+}
+
+async function withAuth(cmd) {
+  const config = {
+    clientId: cmd.clientId, apiKey: cmd.apiKey, redirectUri: "http://app.test/callback",
+    cookiePassword: cmd.password, cookieName: "wos-session",
+    apiHostname: cmd.apiHostname, apiHttps: false, apiPort: cmd.port,
+  };
+  const storage = { getSession: async (req) => req.cookie };
+  const svc = new AuthService(config, storage, workosAt(cmd), sessionEncryption);
+  const { auth, refreshedSessionData } = await svc.withAuth({ cookie: cmd.sealed });
+  if (!auth.user) return { ok: false, error: "withAuth: signed out" };
+  return { ok: true, user: auth.user, sessionId: auth.sessionId, sealed: refreshedSessionData ?? null };
+}
+
+const ops = { "authenticate": authenticate, "seal-response": sealResponse, "with-auth": withAuth };
+
 const realNow = Date.now;
 const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
 for await (const line of rl) {
@@ -140,6 +200,8 @@ for await (const line of rl) {
         out = { ok: true, sealed: await seal(cmd) };
       } else if (cmd.op === "refresh") {
         out = await refresh(cmd);
+      } else if (ops[cmd.op]) {
+        out = await ops[cmd.op](cmd);
       } else if (cmd.op === "unseal") {
         const payload = await unseal(cmd);
         out = payload === undefined || isEmptyObject(payload)

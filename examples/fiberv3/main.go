@@ -1,0 +1,91 @@
+// Command fiberv3 is the authkit-go example app for Fiber v3: a public home
+// page, a protected account page and a protected JSON API, signed in with
+// WorkOS AuthKit.
+//
+//	go run ./fiberv3            # built-in WorkOS emulator on http://localhost:8080
+//
+// Set WORKOS_CLIENT_ID, WORKOS_API_KEY, WORKOS_REDIRECT_URI and
+// WORKOS_COOKIE_PASSWORD to use a real WorkOS environment.
+package main
+
+import (
+	"context"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/gofiber/fiber/v3"
+
+	authkitfiberv3 "github.com/authkit-go/authkit/adapters/fiberv3"
+	authkit "github.com/authkit-go/authkit/core"
+	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/dev"
+
+	"github.com/authkit-go/authkit/examples/internal/demo"
+	"github.com/authkit-go/authkit/examples/internal/ui"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, demo.FromFlags(), nil); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// run serves the app until ctx ends; ready gets the base URL once it is up.
+func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) error {
+	site, err := demo.Listen(opts)
+	if err != nil {
+		return err
+	}
+	// WORKOS_* from the environment. Without credentials dev.New starts the
+	// built-in emulator, with 2-minute access tokens so that refreshes (60 s
+	// before expiry) show on the account page after a minute.
+	kit, emu, err := dev.New(authkit.Config{
+		RedirectURI:  site.RedirectURI(),
+		IsAPIRequest: demo.IsAPIRequest,
+		Clock:        opts.Clock,
+		Getenv:       opts.Getenv,
+		// On the emulator, sign-out lands on the home page with a notice.
+		SignOutReturnTo: site.SignOutReturnTo(),
+		Store:           site.Store(), // Redis when AUTHKIT_REDIS_URL is set
+	}, site.Emulator(authkittest.WithAccessTokenTTL(2*time.Minute))...)
+	if err != nil {
+		site.Close()
+		return err
+	}
+	orgs := ui.NewDirectory(emu)
+
+	// Fiber reads at most 4 KiB of request headers by default; a WorkOS
+	// session cookie alone can be 2-4 KiB, so leave room for it.
+	app := fiber.New(fiber.Config{ReadBufferSize: 16 << 10})
+	app.Use(authkitfiberv3.Middleware(kit))
+	app.Get("/", func(c fiber.Ctx) error {
+		c.Type("html")
+		return ui.Home(c, authkitfiberv3.Auth(c))
+	})
+	app.Get("/account", authkitfiberv3.RequireAuth(kit), func(c fiber.Ctx) error {
+		auth := authkitfiberv3.Auth(c)
+		c.Type("html")
+		return ui.Account(c, auth, orgs.Of(auth))
+	})
+	app.Get("/api/me", authkitfiberv3.RequireAuth(kit), func(c fiber.Ctx) error {
+		c.Type("json")
+		return ui.WriteJSON(c, ui.JSONUser(authkitfiberv3.Auth(c)))
+	})
+	app.Get("/sign-in", authkitfiberv3.SignIn(kit))
+	app.Get("/sign-up", authkitfiberv3.SignUp(kit))
+	app.Get(kit.CallbackPath(), authkitfiberv3.Callback(kit))
+	app.Post("/sign-out", authkitfiberv3.SignOut(kit))
+	app.Post("/switch-organization", authkitfiberv3.SwitchOrganization(kit))
+
+	// Fiber v3 takes its listen options (the startup banner) per Listener call.
+	serve := func(ln net.Listener) error {
+		return app.Listener(ln, fiber.ListenConfig{DisableStartupMessage: true})
+	}
+	return site.ServeWith(ctx, serve, app.ShutdownWithContext, emu, ready)
+}
