@@ -73,16 +73,15 @@ type wireMembershipList struct {
 	ListMetadata wireListMetadata `json:"list_metadata"`
 }
 
-// memberUserLocked is the user object nested in a membership.
-//
-// TODO(merge): build it with the same function as respondSessionLocked's
-// user once the user object's fields (name, locale, external_id,
-// metadata) settle, so both answers carry the same user.
+// memberUserLocked is the user object nested in a membership: the fields
+// respondSessionLocked sends, without last_sign_in_at.
 func (e *Emulator) memberUserLocked(u User) wireUser {
 	return wireUser{
 		Object: "user", ID: u.ID, Email: u.Email, EmailVerified: !e.creds.unverified[u.ID],
 		FirstName: nullable(u.FirstName), LastName: nullable(u.LastName),
-		ProfilePictureURL: nullable(u.ProfilePictureURL), Metadata: map[string]string{},
+		Name:              nullable(strings.TrimSpace(u.FirstName + " " + u.LastName)),
+		ProfilePictureURL: nullable(u.ProfilePictureURL), Metadata: metadataOf(u),
+		ExternalID: nullable(u.ExternalID), Locale: nullable(u.Locale),
 		CreatedAt: seedTime, UpdatedAt: seedTime,
 	}
 }

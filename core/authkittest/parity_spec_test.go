@@ -21,7 +21,11 @@ import (
 // client's requests and every answer of the emulator, success and error.
 func TestSpecParity(t *testing.T) {
 	v := specValidator(t)
-	e, err := authkittest.New()
+	// Every optional user field set on multi (nested in its memberships).
+	seed := authkittest.DefaultSeed()
+	seed.Users[1].ExternalID, seed.Users[1].Locale = "ext_multi", "en-GB"
+	seed.Users[1].Metadata = map[string]string{"plan": "pro"}
+	e, err := authkittest.New(authkittest.WithSeed(seed))
 	require.NoError(t, err)
 	defer e.Close()
 	proxy := &recordingProxy{h: e.Handler()}

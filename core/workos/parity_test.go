@@ -230,6 +230,7 @@ func TestOrganizationMemberships(t *testing.T) {
 		require.Equal(t, authkittest.MembershipID(m.UserID, m.OrganizationID), m.ID)
 		require.NotNil(t, m.User)
 		require.Equal(t, authkittest.MultiOrgEmail, m.User.Email)
+		require.Equal(t, "Morgan Multi", m.User.Name)
 		byOrg[m.OrganizationID] = m
 	}
 	require.Equal(t, "member", byOrg[authkittest.AcmeOrgID].Role.Slug)
