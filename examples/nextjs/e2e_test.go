@@ -39,8 +39,9 @@ func unavailable(t *testing.T, format string, args ...any) {
 }
 
 // prepareFrontEnd installs Node 22 if needed (scripts/ensure-node22.sh), the
-// npm packages and the production build: one next build for all subtests.
-func prepareFrontEnd(t *testing.T, out io.Writer) {
+// npm packages and the production build: one next build for all subtests,
+// held until the test ends.
+func prepareFrontEnd(t *testing.T, out io.Writer) *build {
 	t.Helper()
 	if _, err := findNode("web"); err != nil {
 		root, ok := repoRoot(".")
@@ -54,7 +55,8 @@ func prepareFrontEnd(t *testing.T, out io.Writer) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	start := time.Now()
-	if _, err := prepare(ctx, "web", out); err != nil {
+	b, err := prepare(ctx, "web", out)
+	if err != nil {
 		if errors.Is(err, errNoTool) {
 			unavailable(t, "%v", err)
 		}
@@ -63,7 +65,9 @@ func prepareFrontEnd(t *testing.T, out io.Writer) {
 		}
 		t.Fatalf("preparing the Next.js app: %v (output in %s)", err, filepath.Join(t.ArtifactDir(), "next.log"))
 	}
+	t.Cleanup(b.Release)
 	t.Logf("Next.js app ready in %v", time.Since(start).Round(time.Millisecond))
+	return b
 }
 
 // freePort returns a loopback port that was free a moment ago.
@@ -102,7 +106,7 @@ func startServers(t *testing.T) *servers {
 	require.NoError(t, err)
 	t.Cleanup(func() { f.Close() })
 	out := &syncWriter{w: f}
-	prepareFrontEnd(t, out)
+	built := prepareFrontEnd(t, out)
 
 	emu := authkittest.NewServer(t)
 	pw := rand.Text() + rand.Text()
@@ -146,7 +150,7 @@ func startServers(t *testing.T) *servers {
 	for k, v := range env {
 		frontEnv = append(frontEnv, k+"="+v)
 	}
-	front, err := startFrontEnd(ctx, "web", s.app, frontEnv, out)
+	front, err := startFrontEnd(ctx, built, s.app, frontEnv, out)
 	require.NoError(t, err, "start next (output in %s)", logPath)
 	t.Cleanup(front.Stop)
 	return s

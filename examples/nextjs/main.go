@@ -68,19 +68,23 @@ func main() {
 	a := app{URL: strings.TrimRight(*appURL, "/"), TokenTTL: 2 * time.Minute}
 	var ready func(apiURL string, frontEnv []string)
 	var front *frontEnd
+	var built *build
 	if *nextDir != "" {
 		ready = func(apiURL string, frontEnv []string) {
-			var err error
-			if front, err = startFrontEnd(ctx, *nextDir, a.URL, frontEnv, os.Stdout); err != nil {
+			b, err := prepare(ctx, *nextDir, os.Stdout)
+			if err == nil {
+				built = b
+				front, err = startFrontEnd(ctx, b, a.URL, frontEnv, os.Stdout)
+			}
+			if err != nil {
 				log.Print(err)
 				stop()
 			}
 		}
 	}
 	err := run(ctx, opts, a, ready)
-	if front != nil {
-		front.Stop()
-	}
+	front.Stop()
+	built.Release()
 	if err != nil {
 		log.Fatal(err)
 	}
