@@ -2,7 +2,10 @@
 // API that shares one WorkOS AuthKit sign-in with a Next.js App Router front
 // end on @workos-inc/authkit-nextjs (in ./web). Next.js serves the browser and
 // rewrites /api/* to this API, so both live on one origin and read and write
-// the same wos-session cookie, sealed with the same cookie password.
+// the same wos-session cookie, sealed with the same cookie password. With
+// --site-addr it also serves the split setup: the Go app's own pages on
+// another port of the same host, trusting the Next.js origin for sign-out
+// and organization switch (siteConfig).
 //
 //	go run ./nextjs --next-dir nextjs/web   # from examples/: emulator, Go API and Next.js
 //
