@@ -25,7 +25,6 @@ import (
 	"github.com/authkit-go/authkit/core/authkittest"
 	"github.com/authkit-go/authkit/examples/internal/demo"
 	"github.com/authkit-go/authkit/examples/internal/e2e"
-	"github.com/authkit-go/authkit/examples/internal/ui"
 )
 
 // unavailable skips t, or fails it in CI, because a tool is missing.
@@ -122,7 +121,7 @@ func startServers(t *testing.T) *servers {
 	done := make(chan error, 1)
 	opts := demo.Options{Addr: "127.0.0.1:0", Getenv: func(k string) string { return env[k] }, Out: io.Discard}
 	go func() {
-		done <- run(ctx, opts, app{URL: s.app, Orgs: ui.NewDirectory(emu)}, func(api string, frontEnv []string) { up <- started{api, frontEnv} })
+		done <- run(ctx, opts, app{URL: s.app}, func(api string, frontEnv []string) { up <- started{api, frontEnv} })
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -54,9 +54,6 @@ type app struct {
 	URL string
 	// TokenTTL is the built-in emulator's access-token lifetime.
 	TokenTTL time.Duration
-	// Orgs answers GET /api/organizations (default: the built-in
-	// emulator's memberships, none with a real WorkOS environment).
-	Orgs *ui.Directory
 }
 
 func main() {
@@ -131,10 +128,7 @@ func run(ctx context.Context, opts demo.Options, a app, ready func(apiURL string
 		site.Close()
 		return err
 	}
-	orgs := a.Orgs
-	if orgs == nil {
-		orgs = ui.NewDirectory(emu)
-	}
+	orgs := ui.NewDirectory(kit)
 	frontEnv := []string{"NEXT_PUBLIC_WORKOS_REDIRECT_URI=" + a.URL + "/callback"}
 	if emu != nil {
 		frontEnv = append(frontEnv, emulatorEnv(emu, cfg.CookiePassword, opts.Getenv)...)
@@ -155,9 +149,9 @@ func run(ctx context.Context, opts demo.Options, a app, ready func(apiURL string
 		_ = ui.WriteJSON(c.Writer, ui.JSONUser(authkitgin.Auth(c)))
 	})
 	// GET /api/organizations: the user's organizations (known on the
-	// emulator), for the front end's organization switchers.
+	// WorkOS's memberships), for the front end's organization switchers.
 	r.GET(apiOrgs, authkitgin.RequireAuth(kit), func(c *gin.Context) {
-		list := orgs.Of(authkitgin.Auth(c)).List
+		list := orgs.Of(c.Request.Context(), authkitgin.Auth(c)).List
 		if list == nil {
 			list = []ui.Org{}
 		}
