@@ -128,7 +128,7 @@ func startServers(t *testing.T) *servers {
 	up := make(chan started, 1)
 	done := make(chan error, 1)
 	opts := demo.Options{Addr: "127.0.0.1:0", Getenv: func(k string) string { return env[k] }, Out: io.Discard}
-	a := app{URL: s.app, Orgs: ui.NewDirectory(emu), SiteAddr: "127.0.0.1:0"}
+	a := app{URL: s.app, SiteAddr: "127.0.0.1:0"}
 	go func() {
 		done <- run(ctx, opts, a, func(st started) { up <- st })
 	}()
@@ -172,7 +172,7 @@ func startUntrusting(t *testing.T, ctx context.Context, opts demo.Options, a app
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- site.Serve(ctx, siteRouter(kit, a.Orgs), nil, nil) }()
+	go func() { done <- site.Serve(ctx, siteRouter(kit, ui.NewDirectory(kit)), nil, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

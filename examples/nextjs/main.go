@@ -61,9 +61,6 @@ type app struct {
 	URL string
 	// TokenTTL is the built-in emulator's access-token lifetime.
 	TokenTTL time.Duration
-	// Orgs answers GET /api/organizations (default: the built-in
-	// emulator's memberships, none with a real WorkOS environment).
-	Orgs *ui.Directory
 	// SiteAddr, when not empty, is the listen address of the split setup:
 	// the Go app serving its own pages and routes (/, /account, /sign-in,
 	// /callback, /sign-out, /switch-organization, /api/me) on its own port,
@@ -139,10 +136,7 @@ func run(ctx context.Context, opts demo.Options, a app, ready func(started)) err
 		site.Close()
 		return err
 	}
-	orgs := a.Orgs
-	if orgs == nil {
-		orgs = ui.NewDirectory(emu)
-	}
+	orgs := ui.NewDirectory(kit)
 	if emu != nil {
 		// The other servers use the emulator dev.New started.
 		cfg.ClientID, cfg.APIKey, cfg.APIBaseURL = emu.ClientID(), emu.APIKey(), emu.URL()
@@ -181,9 +175,9 @@ func run(ctx context.Context, opts demo.Options, a app, ready func(started)) err
 		_ = ui.WriteJSON(c.Writer, ui.JSONUser(authkitgin.Auth(c)))
 	})
 	// GET /api/organizations: the user's organizations (known on the
-	// emulator), for the front end's organization switchers.
+	// WorkOS's memberships), for the front end's organization switchers.
 	r.GET(apiOrgs, authkitgin.RequireAuth(kit), func(c *gin.Context) {
-		list := orgs.Of(authkitgin.Auth(c)).List
+		list := orgs.Of(c.Request.Context(), authkitgin.Auth(c)).List
 		if list == nil {
 			list = []ui.Org{}
 		}
@@ -258,7 +252,7 @@ func siteRouter(kit *authkit.Client, orgs *ui.Directory) http.Handler {
 	})
 	r.GET("/account", authkitgin.RequireAuth(kit), func(c *gin.Context) {
 		auth := authkitgin.Auth(c)
-		_ = ui.Account(c.Writer, auth, orgs.Of(auth))
+		_ = ui.Account(c.Writer, auth, orgs.Of(c.Request.Context(), auth))
 	})
 	r.GET("/api/me", authkitgin.RequireAuth(kit), func(c *gin.Context) {
 		_ = ui.WriteJSON(c.Writer, ui.JSONUser(authkitgin.Auth(c)))
