@@ -85,10 +85,11 @@ demo: ## Run an example app on the built-in emulator (FRAMEWORK=gin|echo|fiber|f
 	@# go build + exec, not go run: go run exits 1 on Ctrl-C even when the app stops cleanly.
 	@# The binary goes to this checkout's git-ignored .cache/bin, one per framework: a shared
 	@# temporary path let a build from another checkout replace the binary of a running demo.
-	@# nextjs: Next.js on PORT (open it), the Go API on PORT+1 behind its /api/*.
+	@# nextjs: Next.js on PORT (open it), the Go API on PORT+1 behind its /api/*, and the split
+	@# setup's Go app with its own pages on PORT+2 (the same session: cookies are per host).
 	@[ "$(FRAMEWORK)" != nextjs ] || bash scripts/ensure-node22.sh
 	@bin="$(CURDIR)/.cache/bin/authkit-example-$(FRAMEWORK)" && mkdir -p "$(CURDIR)/.cache/bin" && cd examples && go build -o "$$bin" ./$(FRAMEWORK) && \
-	if [ "$(FRAMEWORK)" = nextjs ]; then exec "$$bin" --addr ":$$(( $(PORT) + 1 ))" --app-url "http://localhost:$(PORT)" --next-dir nextjs/web; fi && \
+	if [ "$(FRAMEWORK)" = nextjs ]; then exec "$$bin" --addr ":$$(( $(PORT) + 1 ))" --app-url "http://localhost:$(PORT)" --site-addr ":$$(( $(PORT) + 2 ))" --next-dir nextjs/web; fi && \
 	PORT=$(PORT) exec "$$bin"
 
 .PHONY: release

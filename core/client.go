@@ -42,6 +42,11 @@ type Client struct {
 	opened  *memo.Cache[*session]
 	store   *guardedStore
 	breaker breaker
+
+	// apiKeys validates WorkOS API keys (Config.AcceptAPIKeys); orgs
+	// caches organization memberships.
+	apiKeys *apiKeyState
+	orgs    *membershipState
 }
 
 // New builds a Client from cfg, filling zero fields from the WORKOS_*
@@ -72,9 +77,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	return &Client{
 		cfg: cfg, workos: wc, verifier: v,
-		recent: memo.New[*outcome](maxRecentEntries),
-		opened: memo.New[*session](maxOpenedSessions),
-		store:  &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger, obs: cfg.Observer},
+		recent:  memo.New[*outcome](maxRecentEntries),
+		opened:  memo.New[*session](maxOpenedSessions),
+		store:   &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger, obs: cfg.Observer},
+		apiKeys: newAPIKeyState(), orgs: newMembershipState(),
 	}, nil
 }
 
@@ -126,6 +132,11 @@ type session struct {
 	Impersonator         *Impersonator `json:"impersonator,omitempty"`
 	OrganizationID       string        `json:"organizationId,omitempty"`
 	AuthenticationMethod string        `json:"authenticationMethod,omitempty"`
+	// AuthenticatedAt is when the user last authenticated (unix ms): set
+	// at sign-in, carried over by a Go refresh. The Node libraries ignore
+	// it and drop it when they refresh: a session without it counts as not
+	// recently authenticated (RequireRecentAuth).
+	AuthenticatedAt int64 `json:"authenticatedAt,omitempty"`
 
 	// rawImpersonator is the impersonator object as WorkOS or the cookie
 	// gave it (a null reason stays null), written while Impersonator
@@ -139,7 +150,7 @@ type session struct {
 // sessionFields is session without its methods.
 type sessionFields session
 
-var sessionKeys = []string{"accessToken", "refreshToken", "user", "impersonator", "organizationId", "authenticationMethod"}
+var sessionKeys = []string{"accessToken", "refreshToken", "user", "impersonator", "organizationId", "authenticationMethod", "authenticatedAt"}
 
 func (s *session) UnmarshalJSON(b []byte) error {
 	var p sessionFields
@@ -203,6 +214,9 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	var d Decision
 	if !c.cfg.DisableBearer {
 		if tok, ok := bearerToken(r); ok {
+			if c.cfg.AcceptAPIKeys && !looksLikeJWT(tok) {
+				return c.loadAPIKey(ctx, tok)
+			}
 			claims, err := c.verifier.Verify(ctx, tok)
 			if err == nil && c.store.s.Revoked(claims.SessionID) {
 				err = errRevoked
@@ -376,6 +390,9 @@ func authFromSession(s *session, claims *token.Claims) *Auth {
 		a.Impersonator = &imp
 	}
 	a.AuthenticationMethod = s.AuthenticationMethod
+	if s.AuthenticatedAt > 0 {
+		a.AuthenticatedAt = time.UnixMilli(s.AuthenticatedAt)
+	}
 	if a.OrganizationID == "" {
 		a.OrganizationID = s.OrganizationID
 	}
@@ -395,7 +412,9 @@ func (c *Client) upstreamErr(kind, err error) error {
 // The user is WorkOS's, mapped as @workos-inc/node maps it; prev, the
 // session being refreshed (nil at sign-in), gives the user fields the
 // response lacks and the cookie fields this library does not model, so that
-// a Go refresh keeps what another library wrote.
+// a Go refresh keeps what another library wrote. A session without prev
+// is a new authentication: its AuthenticatedAt is now; a refresh carries
+// prev's over.
 func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateResponse, prev *session) (*refreshResult, error) {
 	user, err := userFromWorkOS(resp.User)
 	if err != nil {
@@ -411,6 +430,9 @@ func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateRespon
 	if prev != nil {
 		s.User = carryUser(s.User, prev.User)
 		s.extra = prev.extra
+		s.AuthenticatedAt = prev.AuthenticatedAt
+	} else {
+		s.AuthenticatedAt = c.cfg.Clock().UnixMilli()
 	}
 	if resp.Impersonator != nil {
 		s.Impersonator = &Impersonator{Email: resp.Impersonator.Email, Reason: resp.Impersonator.Reason}

@@ -36,6 +36,18 @@ func (c *Client) observeVerify(ctx context.Context, source string, err error) {
 	c.emit(ctx, observe.Verify{Source: source, Result: result})
 }
 
+// observeAPIKey reports an API key's validation.
+func (c *Client) observeAPIKey(ctx context.Context, err error) {
+	result := observe.ResultOK
+	switch {
+	case errors.Is(err, ErrUpstream):
+		result = "upstream_error"
+	case err != nil:
+		result = "invalid"
+	}
+	c.emit(ctx, observe.Verify{Source: observe.SourceAPIKey, Result: result})
+}
+
 // signedOut reports a cleared session cookie.
 func (c *Client) signedOut(ctx context.Context, cause string) {
 	c.emit(ctx, observe.SignOut{Cause: cause})
@@ -59,6 +71,8 @@ func (c *Client) observeSignIn(ctx context.Context, err error, method string) {
 		e.Outcome = observe.SignInDenied
 	case errors.Is(err, ErrMissingCallbackParams), errors.Is(err, ErrMissingVerifier), errors.Is(err, ErrStateMismatch), errors.Is(err, ErrInvalidState):
 		e.Outcome = observe.SignInInvalidCallback
+	case errors.Is(err, ErrSignInRejected):
+		e.Outcome = observe.SignInRejected
 	case errors.Is(err, ErrUpstream):
 		e.Outcome = observe.SignInUpstreamError
 	default:

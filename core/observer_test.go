@@ -2,6 +2,7 @@ package authkit_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
 	"github.com/authkit-go/authkit/core/observe"
+	"github.com/authkit-go/authkit/core/workos"
 )
 
 // recorder is an observe.Observer that keeps every event, with durations
@@ -249,4 +251,47 @@ func TestObserverStoreErrors(t *testing.T) {
 		refreshCall,
 		observe.Refresh{Outcome: observe.RefreshRefreshed},
 	}, rec.take(), "every failure is reported, not only the first of an outage (finish is not called: the refresh was not locked)")
+}
+
+func TestObserverAPIKeysAndRejectedSignIn(t *testing.T) {
+	f, rec := observed(t, func(cfg *authkit.Config) {
+		cfg.AcceptAPIKeys = true
+		cfg.OnSignInSuccess = func(context.Context, *authkit.Request, authkit.CallbackResult) (string, error) {
+			return "", errors.New("not on the allow-list")
+		}
+	})
+	key, err := f.emu.CreateAPIKey(authkittest.APIKeyParams{OrganizationID: authkittest.AcmeOrgID, Name: "ci"})
+	require.NoError(t, err)
+	for _, value := range []string{key.Value, "sk_not_a_key"} {
+		r := newReq(http.MethodGet, "/api")
+		r.Header.Set("Authorization", "Bearer "+value)
+		f.c.Load(context.Background(), r)
+	}
+	require.Equal(t, []observe.Event{
+		observe.WorkOSCall{Op: "validate_api_key", Status: http.StatusOK},
+		observe.Verify{Source: observe.SourceAPIKey, Result: observe.ResultOK},
+		observe.WorkOSCall{Op: "validate_api_key", Status: http.StatusOK},
+		observe.Verify{Source: observe.SourceAPIKey, Result: "invalid"},
+	}, rec.take())
+
+	fl := f.startFlow(f.c, authkittest.AdminEmail, newReq(http.MethodGet, "/sign-in"), authkit.SignInOptions{})
+	require.Equal(t, http.StatusForbidden, f.finish(f.c, fl).Status)
+	events := rec.take()
+	require.Contains(t, events, observe.SignIn{Outcome: observe.SignInRejected})
+	require.NotContains(t, events, signedIn)
+}
+
+func TestObserverGrantNames(t *testing.T) {
+	f, rec := observed(t, nil)
+	ctx := context.Background()
+	wc := f.c.WorkOS()
+	_, err := wc.AuthenticateWithPassword(ctx, workos.PasswordParams{Email: authkittest.AdminEmail, Password: authkittest.DefaultPassword})
+	require.NoError(t, err)
+	_, err = wc.AuthenticateWithMagicAuth(ctx, workos.MagicAuthParams{Email: authkittest.AdminEmail, Code: "000000"})
+	require.Error(t, err)
+	var ops []string
+	for _, e := range rec.take() {
+		ops = append(ops, e.(observe.WorkOSCall).Op)
+	}
+	require.Equal(t, []string{"authenticate:password", "authenticate:magic_auth"}, ops)
 }

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v3"
 
@@ -65,6 +66,12 @@ func WithRole(role string) Option {
 // WithPermission makes RequireAuth require permission (403 otherwise).
 func WithPermission(permission string) Option {
 	return authkit.WithRequirements[fiber.Ctx](authkit.RequirePermission(permission))
+}
+
+// WithRecentAuth makes RequireAuth require a sign-in within maxAge
+// (authkit.RequireRecentAuth): older sessions sign in again with max_age.
+func WithRecentAuth(maxAge time.Duration) Option {
+	return authkit.WithRequirements[fiber.Ctx](authkit.RequireRecentAuth(maxAge))
 }
 
 // WithOnRefresh is called on each request whose session was refreshed.
@@ -213,8 +220,28 @@ func Callback(kit *authkit.Client) fiber.Handler {
 
 // SignOut ends the session (POST only by default; mount it for all methods
 // with app.All so other methods get 405).
+// The return_to form field or query parameter, when allowed, is where
+// WorkOS sends the browser afterwards (authkit.SignOutOptions).
 func SignOut(kit *authkit.Client) fiber.Handler {
-	return func(c fiber.Ctx) error { return serve(c, kit.SignOut) }
+	return func(c fiber.Ctx) error {
+		returnTo := strings.Clone(c.FormValue(authkit.ParamReturnTo))
+		return serve(c, func(ctx context.Context, r *authkit.Request) authkit.Decision {
+			return kit.SignOutWith(ctx, r, authkit.SignOutOptions{ReturnTo: returnTo})
+		})
+	}
+}
+
+// Request translates the request into the core's, for calling the
+// client's functions from a handler (kit.Refresh, kit.SaveSession,
+// kit.SignOutWith, ...). Every value is copied: it is safe to keep after
+// the handler returns.
+func Request(c fiber.Ctx) *authkit.Request { return request(c) }
+
+// Write writes a decision the client returned to the response: its headers
+// and cookies and, when d.Done(), its status and body.
+func Write(c fiber.Ctx, d *authkit.Decision) error {
+	send(c, d)
+	return nil
 }
 
 // SwitchOrganization switches the session to the organization_id form

@@ -43,6 +43,12 @@ func Run(t *testing.T, h Harness) {
 		{"BearerWinsOverCookie", testBearerWinsOverCookie},
 		{"BearerDisabled", testBearerDisabled},
 	}
+	if h.Parity {
+		for _, tc := range parityTests {
+			tc.name = "Parity/" + tc.name
+			tests = append(tests, tc)
+		}
+	}
 	if h.NewWithOptions != nil {
 		for _, tc := range optionTests {
 			tc.name = "Options/" + tc.name

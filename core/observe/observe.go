@@ -52,8 +52,9 @@ func (f Func) Observe(ctx context.Context, e Event) { f(ctx, e) }
 
 // Sources of a verified token.
 const (
-	SourceCookie = "cookie" // the session cookie's access token
-	SourceBearer = "bearer" // an Authorization: Bearer token
+	SourceCookie = "cookie"  // the session cookie's access token
+	SourceBearer = "bearer"  // an Authorization: Bearer token
+	SourceAPIKey = "api_key" // a WorkOS API key in Authorization: Bearer (Config.AcceptAPIKeys)
 )
 
 // ResultOK is Verify.Result and JWKSFetch.Outcome when all went well.
@@ -61,11 +62,12 @@ const ResultOK = "ok"
 
 // Verify reports one access-token verification of a request.
 type Verify struct {
-	// Source is SourceCookie or SourceBearer.
+	// Source is SourceCookie, SourceBearer or SourceAPIKey.
 	Source string
 	// Result is ResultOK or why the token was refused: a token.Code
 	// ("expired", "bad_signature", "unknown_key", "wrong_issuer", ...),
-	// "revoked" (a bearer token of a signed-out session) or "error". An
+	// "revoked" (a bearer token of a signed-out session) or "error"; for
+	// an API key "invalid" or "upstream_error" (WorkOS could not say). An
 	// expired cookie token is routine: the session is then refreshed.
 	Result string
 }
@@ -101,6 +103,7 @@ const (
 	SignInDenied          = "denied"           // WorkOS redirected back with an error
 	SignInInvalidCallback = "invalid_callback" // missing code/state, verifier cookie, state mismatch or expired state
 	SignInRefused         = "refused"          // WorkOS refused the code, or its answer did not verify
+	SignInRejected        = "rejected"         // Config.OnSignInSuccess refused the user
 	SignInUpstreamError   = "upstream_error"   // WorkOS unreachable or failing
 )
 

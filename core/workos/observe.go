@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/authkit-go/authkit/core/observe"
@@ -37,14 +38,26 @@ func opName(method, path, opPath string, body any) string {
 	}
 	switch opPath {
 	case "/user_management/authenticate":
-		if m, ok := body.(map[string]string); ok && validCode(m["grant_type"]) {
-			return "authenticate:" + m["grant_type"]
+		m, _ := body.(map[string]string)
+		grant := m["grant_type"]
+		// urn:workos:oauth:grant-type:magic-auth:code -> magic_auth
+		if rest, ok := strings.CutPrefix(grant, "urn:workos:oauth:grant-type:"); ok {
+			grant = strings.ReplaceAll(strings.TrimSuffix(rest, ":code"), "-", "_")
+		}
+		if validCode(grant) {
+			return "authenticate:" + grant
 		}
 		return "authenticate"
 	case listSessionsOp:
 		return "list_sessions"
 	case "/user_management/sessions/revoke":
 		return "revoke_session"
+	case "/api_keys/validations":
+		return "validate_api_key"
+	case listMembershipsPath:
+		return "list_organization_memberships"
+	case "/organizations/{id}":
+		return "get_organization"
 	}
 	return method + " " + opPath
 }

@@ -17,11 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
 	"github.com/authkit-go/authkit/examples/internal/demo"
 	"github.com/authkit-go/authkit/examples/internal/e2e"
@@ -39,8 +41,9 @@ func unavailable(t *testing.T, format string, args ...any) {
 }
 
 // prepareFrontEnd installs Node 22 if needed (scripts/ensure-node22.sh), the
-// npm packages and the production build: one next build for all subtests.
-func prepareFrontEnd(t *testing.T, out io.Writer) {
+// npm packages and the production build: one next build for all subtests,
+// held until the test ends.
+func prepareFrontEnd(t *testing.T, out io.Writer) *build {
 	t.Helper()
 	if _, err := findNode("web"); err != nil {
 		root, ok := repoRoot(".")
@@ -54,7 +57,8 @@ func prepareFrontEnd(t *testing.T, out io.Writer) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	start := time.Now()
-	if _, err := prepare(ctx, "web", out); err != nil {
+	b, err := prepare(ctx, "web", out)
+	if err != nil {
 		if errors.Is(err, errNoTool) {
 			unavailable(t, "%v", err)
 		}
@@ -63,7 +67,9 @@ func prepareFrontEnd(t *testing.T, out io.Writer) {
 		}
 		t.Fatalf("preparing the Next.js app: %v (output in %s)", err, filepath.Join(t.ArtifactDir(), "next.log"))
 	}
+	t.Cleanup(b.Release)
 	t.Logf("Next.js app ready in %v", time.Since(start).Round(time.Millisecond))
+	return b
 }
 
 // freePort returns a loopback port that was free a moment ago.
@@ -86,12 +92,17 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-// servers are the emulator, the Go API and the Next.js front end of a test.
+// servers are the emulator, the Go API and the Next.js front end of a test,
+// and the split setup's Go apps.
 type servers struct {
-	emu         *authkittest.Emulator
-	app, api    string // base URLs: Next.js (the browser's origin) and the Go API
-	cookiePass  string
-	frontEndLog string
+	emu      *authkittest.Emulator
+	app, api string // base URLs: Next.js (the browser's origin) and the Go API
+	// site is the split Go app (its own pages, another port of the app's
+	// host, trusting the app's origin); untrusting is the same app with no
+	// TrustedOrigins.
+	site, untrusting string
+	cookiePass       string
+	frontEndLog      string
 }
 
 // startServers runs the setup `authkit dev` describes: one emulator, and
@@ -102,7 +113,7 @@ func startServers(t *testing.T) *servers {
 	require.NoError(t, err)
 	t.Cleanup(func() { f.Close() })
 	out := &syncWriter{w: f}
-	prepareFrontEnd(t, out)
+	built := prepareFrontEnd(t, out)
 
 	emu := authkittest.NewServer(t)
 	pw := rand.Text() + rand.Text()
@@ -114,15 +125,12 @@ func startServers(t *testing.T) *servers {
 	s := &servers{emu: emu, app: "http://localhost:" + strconv.Itoa(freePort(t)), cookiePass: pw, frontEndLog: logPath}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	type started struct {
-		api string
-		env []string
-	}
 	up := make(chan started, 1)
 	done := make(chan error, 1)
 	opts := demo.Options{Addr: "127.0.0.1:0", Getenv: func(k string) string { return env[k] }, Out: io.Discard}
+	a := app{URL: s.app, SiteAddr: "127.0.0.1:0"}
 	go func() {
-		done <- run(ctx, opts, app{URL: s.app, Orgs: ui.NewDirectory(emu)}, func(api string, frontEnv []string) { up <- started{api, frontEnv} })
+		done <- run(ctx, opts, a, func(st started) { up <- st })
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -141,15 +149,40 @@ func startServers(t *testing.T) *servers {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the Go API did not start within 20s")
 	}
-	s.api = st.api
-	frontEnv := st.env
+	s.api, s.site = st.API, st.Site
+	s.untrusting = startUntrusting(t, ctx, opts, a)
+	frontEnv := st.FrontEnv
 	for k, v := range env {
 		frontEnv = append(frontEnv, k+"="+v)
 	}
-	front, err := startFrontEnd(ctx, "web", s.app, frontEnv, out)
+	front, err := startFrontEnd(ctx, built, s.app, frontEnv, out)
 	require.NoError(t, err, "start next (output in %s)", logPath)
 	t.Cleanup(front.Stop)
 	return s
+}
+
+// startUntrusting serves the split Go app with no TrustedOrigins: the
+// Next.js app's forms must be refused there. It stops with the test.
+func startUntrusting(t *testing.T, ctx context.Context, opts demo.Options, a app) string {
+	site, err := demo.Listen(opts)
+	require.NoError(t, err)
+	cfg := siteConfig(apiConfig(opts, a), site.BaseURL, a.URL)
+	cfg.TrustedOrigins = nil
+	kit, err := authkit.New(cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- site.Serve(ctx, siteRouter(kit, ui.NewDirectory(kit)), nil, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err, "the untrusting Go app should stop cleanly")
+		case <-time.After(10 * time.Second):
+			t.Error("the untrusting Go app did not stop within 10s")
+		}
+	})
+	return site.BaseURL
 }
 
 // tab drives the browser for one test.
@@ -157,6 +190,15 @@ type tab struct {
 	t   *testing.T
 	ctx context.Context
 	s   *servers
+}
+
+// sub is the tab for subtest t, with no cookies: a subtest that failed
+// signed in does not leave the next one signed in.
+func (b *tab) sub(t *testing.T) *tab {
+	t.Helper()
+	_, err := chromedp.Call(b.ctx, network.ClearBrowserCookies, cdp.Empty{})
+	require.NoError(t, err, "clear the browser's cookies")
+	return &tab{t: t, ctx: b.ctx, s: b.s}
 }
 
 func (b *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
@@ -230,6 +272,7 @@ type me struct {
 	Role           string    `json:"role"`
 	SessionID      string    `json:"sessionId"`
 	IssuedAt       time.Time `json:"issuedAt"`
+	ExpiresAt      time.Time `json:"expiresAt"`
 	Source         string    `json:"source"`
 }
 
@@ -296,6 +339,43 @@ func (b *tab) apiMe() (me, int) {
 	return m, 200
 }
 
+// siteMe loads GET /api/me of the split Go app (another port, no proxy).
+func (b *tab) siteMe() (me, int) {
+	b.t.Helper()
+	b.do("open the Go app's /api/me", chromedp.Navigate(b.s.site+"/api/me"))
+	res, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	require.NoError(b.t, err)
+	var m me
+	if json.Unmarshal([]byte(res), &m) != nil || m.Email == "" {
+		return m, 401
+	}
+	return m, 200
+}
+
+// goRefreshed loads u, a Go /api/me, until Go serves a token of lifetime
+// ttl: Go has refreshed since the emulator issues such tokens. A refresh
+// that takes longer than the API's RefreshWait (250 ms) is served on a
+// later response, so one load may not show it.
+func (b *tab) goRefreshed(u string, ttl time.Duration) me {
+	b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		b.do("open "+u, chromedp.Navigate(u))
+		res, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body.innerText`))
+		require.NoError(b.t, err)
+		var m me
+		if json.Unmarshal([]byte(res), &m) == nil && m.ExpiresAt.Sub(m.IssuedAt) == ttl {
+			return m
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s served no token of %v within 20s", u, ttl)
+		}
+		<-tick.C
+	}
+}
+
 // cookies lists the names of the browser's cookies for the app.
 func (b *tab) cookies() []string {
 	b.t.Helper()
@@ -317,13 +397,20 @@ func (b *tab) hasSession() bool {
 	return false
 }
 
-// signedOut checks the signed-out state on both sides.
-func (b *tab) signedOut(what string) {
+// signedOut checks the signed-out state on all sides, once the browser is
+// on the home page of origin (the Next.js app's or the split Go app's).
+func (b *tab) signedOut(what, origin string) {
 	b.t.Helper()
-	b.waitPath(what+": the home page", "/", "#sign-in-next")
+	sel := "#sign-in-next"
+	if origin == b.s.site {
+		sel = "#sign-in"
+	}
+	b.waitJS(what+": the home page", fmt.Sprintf(`location.origin === %q && location.pathname === "/" && document.readyState === "complete" && document.querySelector(%q) !== null`, origin, sel))
 	assert.False(b.t, b.hasSession(), "%s: no wos-session cookie is left", what)
 	_, status := b.apiMe()
 	assert.Equal(b.t, 401, status, "%s: the Go API answers 401", what)
+	_, status = b.siteMe()
+	assert.Equal(b.t, 401, status, "%s: the split Go app answers 401", what)
 	b.do(what+": the Next.js account page asks to sign in", chromedp.Navigate(b.s.app+"/account"))
 	b.waitJS(what+": redirected to the emulator", `location.pathname === "/user_management/authorize"`)
 }
@@ -341,7 +428,7 @@ func TestNextJS(t *testing.T) {
 	b := &tab{t: t, ctx: e2e.NewBrowser(t, 5*time.Minute), s: s}
 
 	t.Run("next sign-in, Go API reads it", func(t *testing.T) {
-		b := &tab{t: t, ctx: b.ctx, s: s}
+		b := b.sub(t)
 		b.do("open the home page", chromedp.Navigate(s.app+"/"))
 		b.click("sign in with Next.js", "#sign-in-next")
 		b.pickUser()
@@ -351,16 +438,19 @@ func TestNextJS(t *testing.T) {
 		m, status := b.apiMe()
 		require.Equal(t, 200, status, "GET /api/me in the browser after a Next.js sign-in")
 		assert.Equal(t, a.sid, m.SessionID)
+		m, status = b.siteMe()
+		require.Equal(t, 200, status, "the split Go app, on another port, is signed in too")
+		assert.Equal(t, a.sid, m.SessionID)
 
 		// Sign out with Go: both sides are signed out.
 		b.do("back to the account page", chromedp.Navigate(s.app+"/account"))
 		b.account()
 		b.click("sign out with Go", "#sign-out-go button")
-		b.signedOut("after a Go sign-out")
+		b.signedOut("after a Go sign-out", s.app)
 	})
 
 	t.Run("go sign-in, Next.js page reads it, switch on each side", func(t *testing.T) {
-		b := &tab{t: t, ctx: b.ctx, s: s}
+		b := b.sub(t)
 		b.do("open the home page", chromedp.Navigate(s.app+"/"))
 		b.click("sign in with Go", "#sign-in-go")
 		b.pickUser()
@@ -389,11 +479,11 @@ func TestNextJS(t *testing.T) {
 
 		// Sign out with Next.js: both sides are signed out.
 		b.click("sign out with Next.js", "#sign-out-next button")
-		b.signedOut("after a Next.js sign-out")
+		b.signedOut("after a Next.js sign-out", s.app)
 	})
 
 	t.Run("refresh on each side, the other reads the new cookie", func(t *testing.T) {
-		b := &tab{t: t, ctx: b.ctx, s: s}
+		b := b.sub(t)
 		// authkit-nextjs refreshes a token of up to 5 minutes 30 s before it
 		// expires, the Go API (RefreshBuffer) 20 s before: with 15-second
 		// tokens both refresh on every request, with 35-second tokens
@@ -404,12 +494,12 @@ func TestNextJS(t *testing.T) {
 		b.pickUser()
 		b.waitJS("wait for /api/me", `location.pathname === "/api/me" && document.body.innerText.includes("sessionId")`)
 
-		// Go refreshes (its token is due), and its Set-Cookie reaches the browser.
+		// Go refreshes (its token is due), and its Set-Cookie reaches the
+		// browser. Every Go request refreshes a 15-second token: wait for
+		// one of the new lifetime (all refreshes done).
 		s.emu.SetAccessTokenTTL(35 * time.Second)
+		m := b.goRefreshed(s.app+"/api/me", 35*time.Second)
 		refreshes := s.emu.Count(authkittest.EndpointRefresh)
-		m, status := b.apiMe()
-		require.Equal(t, 200, status)
-		require.Equal(t, refreshes+1, s.emu.Count(authkittest.EndpointRefresh), "Go refreshes the due token")
 		goIssued := m.IssuedAt
 
 		// Next.js reads Go's new cookie: no refresh of its own (it would
@@ -418,55 +508,108 @@ func TestNextJS(t *testing.T) {
 		a := b.account()
 		assert.Equal(t, goIssued, a.issued, "Next.js shows the token Go refreshed")
 		assert.Equal(t, goIssued, a.brow.IssuedAt)
-		require.Equal(t, refreshes+1, s.emu.Count(authkittest.EndpointRefresh), "Next.js uses Go's refreshed session")
+		require.Equal(t, refreshes, s.emu.Count(authkittest.EndpointRefresh), "Next.js uses Go's refreshed session")
 
 		// Let the token reach Next.js's refresh window (5 s): Next.js
 		// refreshes, Go reads its new cookie.
 		waitUntil(t, goIssued.Add(6*time.Second))
 		b.do("reload the account page", chromedp.Navigate(s.app+"/account"))
 		a = b.account()
-		require.Equal(t, refreshes+2, s.emu.Count(authkittest.EndpointRefresh), "Next.js refreshes the due token")
+		require.Equal(t, refreshes+1, s.emu.Count(authkittest.EndpointRefresh), "Next.js refreshes the due token")
 		assert.True(t, a.issued.After(goIssued), "Next.js shows a new token (%s, was %s)", a.issued, goIssued)
 		assert.Equal(t, a.issued, a.server.IssuedAt, "the Next.js server calls Go with the new token")
 		assert.Equal(t, a.issued, a.cookie.IssuedAt, "the Next.js server forwards the new cookie")
 		assert.Equal(t, a.issued, a.brow.IssuedAt, "the browser's call reaches Go with Next.js's new cookie")
-		m, status = b.apiMe()
+		m, status := b.apiMe()
 		require.Equal(t, 200, status)
 		assert.Equal(t, a.issued, m.IssuedAt)
-		assert.Equal(t, refreshes+2, s.emu.Count(authkittest.EndpointRefresh), "Go uses Next.js's refreshed session")
+		assert.Equal(t, refreshes+1, s.emu.Count(authkittest.EndpointRefresh), "Go uses Next.js's refreshed session")
+		m, status = b.siteMe()
+		require.Equal(t, 200, status)
+		assert.Equal(t, a.issued, m.IssuedAt, "the split Go app reads Next.js's new cookie")
+		assert.Equal(t, refreshes+1, s.emu.Count(authkittest.EndpointRefresh), "the split Go app uses Next.js's refreshed session")
 
 		b.do("open the account page", chromedp.Navigate(s.app+"/account"))
 		b.account()
 		b.click("sign out with Go", "#sign-out-go button")
-		b.signedOut("after the refreshes")
+		b.signedOut("after the refreshes", s.app)
+	})
+
+	t.Run("split: the Go app on its own port shares the session", func(t *testing.T) {
+		b := b.sub(t)
+		// Sign in on the Go app (another port of the same host, no proxy)
+		// with tokens due at once on both sides, as in the refresh test.
+		s.emu.SetAccessTokenTTL(15 * time.Second)
+		t.Cleanup(func() { s.emu.SetAccessTokenTTL(authkittest.DefaultAccessTokenTTL) })
+		b.do("open the home page", chromedp.Navigate(s.app+"/"))
+		b.click("sign in on the Go app", "#sign-in-go-site")
+		b.pickUser()
+		b.waitJS("the Go app's account page", fmt.Sprintf(`location.origin === %q && location.pathname === "/account" && document.querySelector("#session-id") !== null`, s.site))
+		sid := b.text("#session-id")
+
+		// The Go app refreshes; Next.js reads its cookie without refreshing.
+		s.emu.SetAccessTokenTTL(35 * time.Second)
+		m := b.goRefreshed(s.site+"/api/me", 35*time.Second)
+		refreshes := s.emu.Count(authkittest.EndpointRefresh)
+		b.do("open the Next.js account page", chromedp.Navigate(s.app+"/account"))
+		a := b.account()
+		assert.Equal(t, sid, a.sid, "Next.js is signed in to the Go app's session")
+		assert.Equal(t, m.IssuedAt, a.issued, "Next.js shows the token the Go app refreshed")
+		require.Equal(t, refreshes, s.emu.Count(authkittest.EndpointRefresh), "Next.js uses the Go app's refreshed session")
+
+		// The Next.js page's sign-out form posts to the Go app: a
+		// cross-origin POST. A Go app that does not list the Next.js origin
+		// in TrustedOrigins refuses it and the session stays.
+		logouts := s.emu.Count(authkittest.EndpointLogout)
+		b.do("post the Go sign-out form to the untrusting Go app", chromedp.Evaluate[chromedp.Void](
+			fmt.Sprintf(`(() => { const f = document.querySelector("#sign-out-go-site"); f.action = %q; f.requestSubmit(); })()`, s.untrusting+"/sign-out")))
+		b.waitJS("the untrusting Go app's answer", fmt.Sprintf(`location.origin === %q && document.body.innerText.includes("Cross-origin sign-out refused")`, s.untrusting))
+		assert.True(t, b.hasSession(), "the refused sign-out leaves the session cookie")
+		assert.Equal(t, logouts, s.emu.Count(authkittest.EndpointLogout), "the refused sign-out does not end the session")
+		b.do("open the Next.js account page", chromedp.Navigate(s.app+"/account"))
+		assert.Equal(t, sid, b.account().sid, "still signed in after the refused sign-out")
+
+		// The Go app that lists it signs out, and both sides are signed out.
+		b.click("sign out with the Go app, from Next.js", "#sign-out-go-site button")
+		b.signedOut("after the Go app's sign-out from a Next.js page", s.site)
+		assert.Equal(t, logouts+1, s.emu.Count(authkittest.EndpointLogout), "the Go app ended the session at WorkOS")
 	})
 
 	t.Run("a pending Next.js sign-in survives three Go sign-ins", func(t *testing.T) {
-		b := &tab{t: t, ctx: b.ctx, s: s}
+		b := b.sub(t)
 		b.do("start a Next.js sign-in", chromedp.Navigate(s.app+"/login"))
 		b.waitJS("the emulator's sign-in page", `location.pathname === "/user_management/authorize"`)
 		pending := b.location()
+		// The browser holds authkit-nextjs's verifier cookies
+		// (wos-auth-verifier-<8 hex>): this sign-in's and those of the
+		// sign-ins the signed-out checks started and left.
+		verifiers := func() (next []string, goCount int) {
+			for _, n := range b.cookies() {
+				if rest, ok := strings.CutPrefix(n, "wos-auth-verifier-"); ok && len(rest) == 8 {
+					next = append(next, n)
+				}
+				if strings.HasPrefix(n, "wos-go-verifier-") {
+					goCount++
+				}
+			}
+			return next, goCount
+		}
+		before, _ := verifiers()
+		require.NotEmpty(t, before, "authkit-nextjs set its verifier cookie")
 		for i := range 3 {
 			b.do(fmt.Sprintf("start Go sign-in %d", i+1), chromedp.Navigate(s.app+"/api/auth/sign-in?return_to=/account"))
 			b.waitJS("the emulator's sign-in page", `location.pathname === "/user_management/authorize"`)
 		}
-		nextVerifier := func() bool {
-			for _, n := range b.cookies() {
-				// authkit-nextjs: wos-auth-verifier-<8 hex>; authkit-go: <16 hex>.
-				if rest, ok := strings.CutPrefix(n, "wos-auth-verifier-"); ok && len(rest) == 8 {
-					return true
-				}
-			}
-			return false
-		}
-		if !nextVerifier() {
-			t.Skip("needs the verifier-cookie fix: authkit-go evicted authkit-nextjs's wos-auth-verifier cookie")
-		}
+		// Go (wos-go-verifier-<16 hex>) never evicts a cookie under the Node
+		// libraries' prefix.
+		after, goCount := verifiers()
+		require.ElementsMatch(t, before, after, "authkit-nextjs's verifier cookies survive three Go sign-ins")
+		require.Equal(t, 3, goCount, "three Go sign-ins are pending")
 		b.do("finish the Next.js sign-in", chromedp.Navigate(pending))
 		b.pickUser()
 		b.account()
 		b.click("sign out with Next.js", "#sign-out-next button")
-		b.signedOut("after the Next.js sign-in")
+		b.signedOut("after the Next.js sign-in", s.app)
 	})
 }
 

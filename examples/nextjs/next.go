@@ -115,49 +115,151 @@ func nodeEnv(node string, extra ...string) []string {
 // errNoTool marks a missing Node.js or npm (a test then skips outside CI).
 var errNoTool = errors.New("missing tool")
 
+// build is a production build of the Next.js app, in a dist dir of its own
+// named after the app's sources. While a server runs from it, the process
+// holds a shared lock on it, so that another process of this checkout (the
+// demo next to the test, two test runs) never deletes or rebuilds it.
+type build struct {
+	dir     string   // the app
+	node    string   // Node.js >= nodeMin
+	distDir string   // relative to dir: .next/authkit-<source hash>
+	lock    *os.File // shared flock on .next/authkit-<source hash>.lock
+}
+
+// Release drops the build's lock: a later prepare may then delete it.
+func (b *build) Release() {
+	if b != nil && b.lock != nil {
+		_ = b.lock.Close() // closing the only descriptor releases the flock
+		b.lock = nil
+	}
+}
+
+// The locks of prepare, under dir/.next: prepareLock serialises npm ci and
+// next build between processes of one checkout (two concurrent next builds
+// into one dir corrupt each other); each build's own lock is held shared by
+// the servers running from it.
+const (
+	prepareLock = "authkit-prepare.lock"
+	buildPrefix = "authkit-"
+)
+
 // prepare installs the pinned packages (npm ci) when node_modules does not
-// match package-lock.json, and builds the app (next build) when its sources
-// changed since the last build. It returns the node binary.
-func prepare(ctx context.Context, dir string, out io.Writer) (string, error) {
+// match package-lock.json, and builds the app (next build) into
+// .next/authkit-<hash of its sources> unless that build exists. It deletes
+// the builds of other sources that no server uses. Release the build when
+// no server runs from it any more.
+func prepare(ctx context.Context, dir string, out io.Writer) (*build, error) {
 	node, err := findNode(dir)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", errNoTool, err)
+		return nil, fmt.Errorf("%w: %w", errNoTool, err)
 	}
 	lock, err := os.ReadFile(filepath.Join(dir, "package-lock.json"))
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	dot := filepath.Join(dir, ".next")
+	if err := os.MkdirAll(dot, 0o755); err != nil {
+		return nil, err
+	}
+	held, err := flock(filepath.Join(dot, prepareLock), syscall.LOCK_EX, out, "npm ci or next build in another process of this checkout")
+	if err != nil {
+		return nil, err
+	}
+	defer held.Close()
+
 	installed, _ := os.ReadFile(filepath.Join(dir, "node_modules", ".authkit-lock"))
 	if sum := hashBytes(lock); string(installed) != sum {
 		npm, err := exec.LookPath("npm")
 		if err != nil {
-			return "", fmt.Errorf("%w: npm not found on PATH (needed to install the Next.js app's packages)", errNoTool)
+			return nil, fmt.Errorf("%w: npm not found on PATH (needed to install the Next.js app's packages)", errNoTool)
 		}
 		start := time.Now()
 		if err := runCmd(ctx, dir, out, nodeEnv(node), npm, "ci", "--no-audit", "--no-fund"); err != nil {
-			return "", fmt.Errorf("npm ci in %s: %w", dir, err)
+			return nil, fmt.Errorf("npm ci in %s: %w", dir, err)
 		}
 		if err := os.WriteFile(filepath.Join(dir, "node_modules", ".authkit-lock"), []byte(sum), 0o644); err != nil {
-			return "", err
+			return nil, err
 		}
 		fmt.Fprintf(out, "npm ci: %v\n", time.Since(start).Round(time.Millisecond))
 	}
 	src, err := sourceHash(dir)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	built, _ := os.ReadFile(filepath.Join(dir, ".next", "authkit-source"))
-	if string(built) != src {
+	name := buildPrefix + src[:16]
+	b := &build{dir: dir, node: node, distDir: filepath.ToSlash(filepath.Join(".next", name))}
+	marker := filepath.Join(dir, b.distDir, "authkit-source")
+	if built, _ := os.ReadFile(marker); string(built) != src {
+		// No server runs from an unfinished build: servers start after
+		// the marker is written, and builds run under prepareLock.
 		start := time.Now()
-		if err := runCmd(ctx, dir, out, nodeEnv(node), node, "node_modules/next/dist/bin/next", "build"); err != nil {
-			return "", fmt.Errorf("next build in %s: %w", dir, err)
+		if err := runCmd(ctx, dir, out, nodeEnv(node, distDirVar+"="+b.distDir), node, "node_modules/next/dist/bin/next", "build"); err != nil {
+			return nil, fmt.Errorf("next build in %s: %w", dir, err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, ".next", "authkit-source"), []byte(src), 0o644); err != nil {
-			return "", err
+		if err := os.WriteFile(marker, []byte(src), 0o644); err != nil {
+			return nil, err
 		}
 		fmt.Fprintf(out, "next build: %v\n", time.Since(start).Round(time.Millisecond))
 	}
-	return node, nil
+	if b.lock, err = flock(filepath.Join(dot, name+".lock"), syscall.LOCK_SH, out, ""); err != nil {
+		return nil, err
+	}
+	pruneBuilds(dot, name)
+	return b, nil
+}
+
+// distDirVar names the dist dir for next build and next start (read by
+// web/next.config.mjs; default .next).
+const distDirVar = "AUTHKIT_NEXT_DIST_DIR"
+
+// pruneBuilds deletes the builds under dot other than keep that no server
+// holds. It runs under prepareLock: no other process opens a build's lock
+// meanwhile, so deleting the lock file races with nobody.
+func pruneBuilds(dot, keep string) {
+	locks, _ := filepath.Glob(filepath.Join(dot, buildPrefix+"*.lock"))
+	for _, l := range locks {
+		name := strings.TrimSuffix(filepath.Base(l), ".lock")
+		if name == keep || name+".lock" == prepareLock {
+			continue
+		}
+		f, err := os.Open(l)
+		if err != nil {
+			continue
+		}
+		if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+			_ = os.RemoveAll(filepath.Join(dot, name))
+			_ = os.Remove(l)
+		}
+		_ = f.Close()
+	}
+}
+
+// flock opens path (creating it) and locks it (how: LOCK_SH or LOCK_EX),
+// waiting for other processes' locks; when it has to wait and waitingFor is
+// not empty, it says so on out.
+func flock(path string, how int, out io.Writer, waitingFor string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	fd := int(f.Fd())
+	if err := syscall.Flock(fd, how|syscall.LOCK_NB); err == nil {
+		return f, nil
+	}
+	if waitingFor != "" {
+		fmt.Fprintf(out, "waiting for %s (%s)\n", waitingFor, path)
+	}
+	for {
+		err = syscall.Flock(fd, how)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return f, nil
 }
 
 func hashBytes(b []byte) string {
@@ -203,21 +305,17 @@ type frontEnd struct {
 	done chan error
 }
 
-// startFrontEnd prepares the Next.js app in dir and starts it on the port
-// of appURL, with frontEnv added to the environment and API_URL naming the
-// Go API; it returns once the app answers.
-func startFrontEnd(ctx context.Context, dir, appURL string, frontEnv []string, out io.Writer) (*frontEnd, error) {
-	node, err := prepare(ctx, dir, out)
-	if err != nil {
-		return nil, err
-	}
+// startFrontEnd starts "next start" on build b, on the port of appURL, with
+// frontEnv added to the environment (API_URL names the Go API); it returns
+// once the app answers. b must stay held (not Released) while it runs.
+func startFrontEnd(ctx context.Context, b *build, appURL string, frontEnv []string, out io.Writer) (*frontEnd, error) {
 	u, err := url.Parse(appURL)
 	if err != nil || u.Port() == "" {
 		return nil, fmt.Errorf("app URL %q: want http://host:port", appURL)
 	}
-	cmd := exec.Command(node, "node_modules/next/dist/bin/next", "start", "--port", u.Port(), "--hostname", listenHost(u.Hostname()))
-	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, out, out
-	cmd.Env = nodeEnv(node, frontEnv...)
+	cmd := exec.Command(b.node, "node_modules/next/dist/bin/next", "start", "--port", u.Port(), "--hostname", listenHost(u.Hostname()))
+	cmd.Dir, cmd.Stdout, cmd.Stderr = b.dir, out, out
+	cmd.Env = nodeEnv(b.node, append(frontEnv, distDirVar+"="+b.distDir)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // Ctrl-C reaches the Go process, which stops next
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting next: %w", err)

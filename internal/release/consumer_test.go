@@ -414,6 +414,56 @@ func TestSetup(t *testing.T) {
 	checkApp(t, emu, newApp(kit).ServeHTTP)
 }
 `},
+	// Built and vetted only: the interceptors' behaviour is the bearer
+	// conformance suite's, run in the repository.
+	"grpc": {main: `package main
+
+import (
+	"log"
+
+	authkit "github.com/authkit-go/authkit/core"
+	"google.golang.org/grpc"
+IMPORTS
+)
+
+// newServer is the README's gRPC setup.
+func newServer(kit *authkit.Client) *grpc.Server {
+SNIPPET
+	return srv
+}
+
+func main() {
+	kit, err := authkit.New(authkit.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = newServer(kit)
+}
+`},
+	"connect": {main: `package main
+
+import (
+	"log"
+
+	"connectrpc.com/connect"
+	authkit "github.com/authkit-go/authkit/core"
+IMPORTS
+)
+
+// handlerOptions is the README's Connect setup.
+func handlerOptions(kit *authkit.Client) connect.HandlerOption {
+SNIPPET
+	return interceptors
+}
+
+func main() {
+	kit, err := authkit.New(authkit.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = handlerOptions(kit)
+}
+`},
 	// Built and vetted only: running it needs a Redis server.
 	"redis": {main: `package main
 

@@ -37,6 +37,7 @@ export default async function Account() {
     callGo('/api/organizations', { Authorization: `Bearer ${accessToken}` }),
   ]);
   const organizations = orgs.body ?? [];
+  const goSite = process.env.GO_SITE_URL; // the split setup's Go app, read at run time
   return (
     <main>
       <h1>Account (Next.js)</h1>
@@ -83,6 +84,8 @@ export default async function Account() {
       <form id="sign-out-go" method="post" action="/api/auth/sign-out">
         <button type="submit">Sign out with Go</button>
       </form>
+
+      {goSite && <GoSite url={goSite} />}
     </main>
   );
 }
@@ -101,5 +104,25 @@ function OrganizationPicker({ organizations, current }) {
         </option>
       ))}
     </select>
+  );
+}
+
+// The split setup: the Go app serving its own pages on another port of this
+// host (GO_SITE_URL), no proxy in between. The session cookie is shared
+// (cookies are per host, not per port), and its sign-out accepts this form,
+// a cross-origin POST, because it lists this app's origin in TrustedOrigins.
+function GoSite({ url }) {
+  return (
+    <section id="go-site">
+      <h2>The Go app on its own port</h2>
+      <p>
+        <a id="go-site-account" href={url + '/account'}>
+          Account page of the Go app
+        </a>
+      </p>
+      <form id="sign-out-go-site" method="post" action={url + '/sign-out'}>
+        <button type="submit">Sign out with the Go app</button>
+      </form>
+    </section>
   );
 }
