@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/authkit-go/authkit/core/observe"
 	"github.com/authkit-go/authkit/core/workos"
 )
 
@@ -47,6 +48,7 @@ func (c *Client) Refresh(ctx context.Context, r *Request, o RefreshOptions) Deci
 	if !found || err != nil {
 		if found {
 			c.clearSession(&d)
+			c.signedOut(ctx, observe.SignOutInvalidCookie)
 			d.Err = err
 		}
 		return c.notSignedIn(ctx, r, d, o.EnsureSignedIn)
@@ -59,6 +61,7 @@ func (c *Client) Refresh(ctx context.Context, r *Request, o RefreshOptions) Deci
 		d.Err = err
 		if errors.Is(err, errSessionEnded) {
 			c.clearSession(&d)
+			c.signedOut(ctx, endedCause(err))
 			return c.notSignedIn(ctx, r, d, o.EnsureSignedIn)
 		}
 		return d

@@ -295,3 +295,23 @@ func TestObserverGrantNames(t *testing.T) {
 	}
 	require.Equal(t, []string{"authenticate:password", "authenticate:magic_auth"}, ops)
 }
+
+func TestObserverRefreshAction(t *testing.T) {
+	f, rec := observed(t, nil)
+	cookie, cb := f.signIn(authkittest.AdminEmail)
+	rec.take()
+	d := f.c.Refresh(context.Background(), newReq(http.MethodPost, "/refresh", sessionCookie(cookie)), authkit.RefreshOptions{})
+	require.True(t, d.Refreshed, "%v", d.Err)
+	require.Equal(t, []observe.Event{refreshCall, observe.Refresh{Outcome: observe.RefreshRefreshed}}, rec.take())
+
+	// The spent cookie's session then ends at WorkOS.
+	require.True(t, f.emu.RevokeSession(cb.Auth.SessionID))
+	f.clock.Advance(expired)
+	d = f.c.Refresh(context.Background(), newReq(http.MethodPost, "/refresh", sessionCookie(cookieIn(d, authkit.DefaultCookieName).Value)), authkit.RefreshOptions{})
+	requireCleared(t, d)
+	events := rec.take()
+	require.Equal(t, []observe.Event{observe.Refresh{Outcome: observe.RefreshEnded}, observe.SignOut{Cause: observe.SignOutEnded}}, events[len(events)-2:])
+
+	requireCleared(t, f.c.Refresh(context.Background(), newReq(http.MethodPost, "/refresh", sessionCookie("Fe26.2*1*garbage")), authkit.RefreshOptions{}))
+	require.Equal(t, []observe.Event{observe.SignOut{Cause: observe.SignOutInvalidCookie}}, rec.take())
+}
