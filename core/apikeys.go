@@ -11,10 +11,10 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
+	"golang.org/x/time/rate"
 
 	"github.com/authkit-go/authkit/core/internal/memo"
 	"github.com/authkit-go/authkit/core/workos"
@@ -84,7 +84,7 @@ func (c *Client) validateAPIKey(ctx context.Context, value string) (*workos.APIK
 		if v, ok := c.apiKeys.verdicts.Get(digest, now); ok {
 			return v, nil
 		}
-		if !c.apiKeys.bucket.take(now) {
+		if !c.apiKeys.limiter.AllowN(now, 1) { // on the client's clock
 			return &apiKeyVerdict{err: fmt.Errorf("%w: %w", ErrUpstream, errAPIKeyBusy)}, nil
 		}
 		vctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.workos.Timeout())
@@ -152,34 +152,9 @@ func (c *Client) loadAPIKey(ctx context.Context, value string) Decision {
 type apiKeyState struct {
 	verdicts *memo.Cache[*apiKeyVerdict]
 	flights  singleflight.Group
-	bucket   tokenBucket
+	limiter  *rate.Limiter
 }
 
 func newAPIKeyState() *apiKeyState {
-	return &apiKeyState{verdicts: memo.New[*apiKeyVerdict](maxAPIKeyVerdicts)}
-}
-
-// tokenBucket is a small rate limiter on the client's clock.
-type tokenBucket struct {
-	mu     sync.Mutex
-	tokens float64
-	last   time.Time
-	init   bool
-}
-
-func (b *tokenBucket) take(now time.Time) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !b.init {
-		b.tokens, b.last, b.init = apiKeyBurst, now, true
-	}
-	if now.After(b.last) {
-		b.tokens = min(apiKeyBurst, b.tokens+now.Sub(b.last).Seconds()*apiKeyRate)
-		b.last = now
-	}
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return &apiKeyState{verdicts: memo.New[*apiKeyVerdict](maxAPIKeyVerdicts), limiter: rate.NewLimiter(apiKeyRate, apiKeyBurst)}
 }

@@ -35,10 +35,31 @@ var noRedirects = &http.Client{
 }
 
 // Clock is a settable clock, safe for concurrent use; its zero value reads the wall clock.
-type Clock struct{ offset atomic.Int64 }
+type Clock struct {
+	offset atomic.Int64
+	frozen atomic.Int64 // unix nanoseconds while frozen, else 0
+}
 
-// Now returns the wall-clock time moved forward by every Advance so far.
-func (c *Clock) Now() time.Time { return time.Now().Add(time.Duration(c.offset.Load())) }
+// Now returns the wall-clock time moved forward by every Advance so far
+// (or the time Freeze stopped it at).
+func (c *Clock) Now() time.Time {
+	if f := c.frozen.Load(); f != 0 {
+		return time.Unix(0, f).Add(time.Duration(c.offset.Load()))
+	}
+	return time.Now().Add(time.Duration(c.offset.Load()))
+}
+
+// Freeze stops the clock, so that what depends on elapsed time (a rate
+// limit, say) does not depend on how fast a loaded machine runs the test.
+// Advance still moves it; Resume lets it run on from where it stopped.
+func (c *Clock) Freeze() { c.frozen.CompareAndSwap(0, time.Now().UnixNano()) }
+
+// Resume undoes Freeze without a jump in time.
+func (c *Clock) Resume() {
+	if f := c.frozen.Swap(0); f != 0 {
+		c.offset.Add(f - time.Now().UnixNano())
+	}
+}
 
 // Advance moves the clock forward by d, e.g. past a token's expiry without sleeping.
 func (c *Clock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
