@@ -1,10 +1,13 @@
 package token
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/authkit-go/authkit/core/internal/strictjson"
 )
 
 // ErrClaimNotPresent is returned by Claims.Get for a claim the token lacks.
@@ -87,7 +90,7 @@ func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
 	}
 	for _, f := range lists {
 		if r, ok := present(raw, f.name); ok {
-			if err := json.Unmarshal(r, f.dst); err != nil {
+			if err := stringList(r, f.dst); err != nil {
 				return nil, fmt.Errorf("claim %q must be an array of strings", f.name)
 			}
 		}
@@ -96,12 +99,11 @@ func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
 	// names an audience field must name an audience, so "aud": null (which
 	// would otherwise skip the audience check) is malformed.
 	if r, ok := raw["aud"]; ok {
-		var one string
 		if string(r) == "null" {
 			return nil, errors.New(`claim "aud" must be a string or an array of strings, not null`)
-		} else if err := json.Unmarshal(r, &one); err == nil {
+		} else if one, ok := strictjson.String(r); ok {
 			c.Audience = []string{one}
-		} else if err := json.Unmarshal(r, &c.Audience); err != nil {
+		} else if err := stringList(r, &c.Audience); err != nil {
 			return nil, errors.New(`claim "aud" must be a string or an array of strings`)
 		}
 	}
@@ -147,8 +149,59 @@ func getString(raw map[string]json.RawMessage, name string, dst *string) error {
 	if !ok {
 		return nil
 	}
-	if err := json.Unmarshal(r, dst); err != nil {
+	s, ok := strictjson.String(r)
+	if !ok {
 		return fmt.Errorf("claim %q must be a string", name)
 	}
+	*dst = s
 	return nil
+}
+
+// stringList decodes a JSON array of strings as json.Unmarshal into a
+// []string does. Arrays of plain strings (all that issuers write) are read
+// directly; anything else goes through encoding/json, for its exact
+// semantics (a null element reads as "").
+func stringList(r json.RawMessage, dst *[]string) error {
+	if len(r) >= 2 && r[0] == '[' {
+		if list, ok := plainStrings(r); ok {
+			*dst = list
+			return nil
+		}
+	}
+	return json.Unmarshal(r, dst)
+}
+
+// plainStrings reads an array (already validated by strictjson) whose
+// elements are all strings without escapes; ok is false for any other.
+func plainStrings(r []byte) (list []string, ok bool) {
+	list = make([]string, 0, bytes.Count(r, []byte{'"'})/2)
+	for i := 1; ; {
+		i += skipSpace(r[i:])
+		if r[i] == ']' && len(list) == 0 {
+			return list, true
+		}
+		if r[i] != '"' {
+			return nil, false
+		}
+		j := bytes.IndexByte(r[i+1:], '"')
+		s := r[i+1 : i+1+j]
+		if bytes.IndexByte(s, '\\') >= 0 {
+			return nil, false
+		}
+		list = append(list, string(s))
+		i += j + 2
+		i += skipSpace(r[i:])
+		if r[i] == ']' {
+			return list, true
+		}
+		i++ // ','
+	}
+}
+
+func skipSpace(b []byte) int {
+	n := 0
+	for n < len(b) && (b[n] == ' ' || b[n] == '\t' || b[n] == '\n' || b[n] == '\r') {
+		n++
+	}
+	return n
 }

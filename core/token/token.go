@@ -31,24 +31,22 @@
 package token
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/url"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jws"
 
 	"github.com/authkit-go/authkit/core/internal/memo"
+	"github.com/authkit-go/authkit/core/internal/strictjson"
 	"github.com/authkit-go/authkit/core/jwks"
 )
 
@@ -325,7 +323,8 @@ func (v *Verifier) checkHeader(hdr map[string]json.RawMessage) (alg, kid string,
 	if !ok {
 		return "", "", fail(CodeMalformed, "header has no alg")
 	}
-	if err := json.Unmarshal(rawAlg, &alg); err != nil {
+	alg, ok = strictjson.String(rawAlg)
+	if !ok {
 		return "", "", fail(CodeMalformed, "header alg is not a string")
 	}
 	if _, ok := v.algs[alg]; !ok {
@@ -346,7 +345,7 @@ func (v *Verifier) checkHeader(hdr map[string]json.RawMessage) (alg, kid string,
 	if !ok {
 		return "", "", fail(CodeMalformed, "header has no kid")
 	}
-	if err := json.Unmarshal(rawKid, &kid); err != nil || kid == "" {
+	if kid, ok = strictjson.String(rawKid); !ok || kid == "" {
 		return "", "", fail(CodeMalformed, "header kid must be a non-empty string")
 	}
 	return alg, kid, nil
@@ -372,90 +371,38 @@ func decodeSegment(s string) ([]byte, error) {
 const maxJSONDepth = 32
 
 // decodeObject parses a JSON object after rejecting invalid UTF-8, duplicate
-// keys at any depth and anything but a single object.
+// keys at any depth and anything but a single object, in one pass. The
+// values alias b.
 func decodeObject(b []byte) (map[string]json.RawMessage, error) {
-	if !utf8.Valid(b) {
-		return nil, errors.New("JSON is not valid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	t, err := dec.Token()
+	var buf [16]strictjson.Member
+	members, err := strictjson.Object(buf[:0], b, maxJSONDepth)
 	if err != nil {
-		return nil, fmt.Errorf("invalid JSON: %w", err)
-	}
-	if d, ok := t.(json.Delim); !ok || d != '{' {
-		return nil, errors.New("JSON is not an object")
-	}
-	if err := walkObject(dec, 1); err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("invalid JSON: data after the object")
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("invalid JSON: %w", err)
+	m := make(map[string]json.RawMessage, len(members))
+	for _, mb := range members {
+		m[mb.Name] = mb.Value
 	}
 	return m, nil
 }
 
-// walkObject consumes an object's members (after '{') up to and including '}'.
-func walkObject(dec *json.Decoder, depth int) error {
-	if depth > maxJSONDepth {
-		return errors.New("JSON nested too deeply")
-	}
-	seen := map[string]struct{}{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("invalid JSON: %w", err)
-		}
-		k, _ := t.(string)
-		if _, dup := seen[k]; dup {
-			return fmt.Errorf("duplicate JSON key %q", k)
-		}
-		seen[k] = struct{}{}
-		if err := walkValue(dec, depth); err != nil {
-			return err
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("invalid JSON: %w", err)
-	}
-	return nil
-}
-
-// walkValue consumes one value.
-func walkValue(dec *json.Decoder, depth int) error {
-	t, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("invalid JSON: %w", err)
-	}
-	d, ok := t.(json.Delim)
-	if !ok {
-		return nil
-	}
-	switch d {
-	case '{':
-		return walkObject(dec, depth+1)
-	case '[':
-		if depth+1 > maxJSONDepth {
-			return errors.New("JSON nested too deeply")
-		}
-		for dec.More() {
-			if err := walkValue(dec, depth+1); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return fmt.Errorf("invalid JSON: %w", err)
-		}
-	}
-	return nil
-}
-
 // numericDate converts a JSON NumericDate (seconds, possibly fractional).
 func numericDate(raw json.RawMessage) (time.Time, error) {
+	// Whole seconds (what issuers write) need no float parsing; the value
+	// and range are the same as below.
+	if n := len(raw); n > 0 && n <= 12 {
+		var sec int64
+		for _, c := range raw {
+			if c < '0' || c > '9' {
+				sec = -1
+				break
+			}
+			sec = sec*10 + int64(c-'0')
+		}
+		if sec >= 0 && (n == 1 || raw[0] != '0') && sec <= 253402300799 {
+			return time.Unix(sec, 0).UTC(), nil
+		}
+	}
 	var n json.Number
 	// json.Number also accepts a quoted number; a NumericDate is never quoted.
 	if len(raw) == 0 || raw[0] == '"' || json.Unmarshal(raw, &n) != nil {
