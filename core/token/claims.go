@@ -67,7 +67,8 @@ func (c *Claims) Get(name string, v any) error {
 
 // parseClaims reads the registered and WorkOS claims by exact name, checking
 // their types. A claim with JSON null is treated as absent, except aud.
-func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
+func parseClaims(obj *object) (*Claims, error) {
+	raw := obj.rawMap()
 	c := &Claims{Raw: raw}
 	strs := [...]struct {
 		name string
@@ -77,7 +78,7 @@ func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
 		{"org_id", &c.OrganizationID}, {"role", &c.Role}, {"jti", &c.JTI},
 	}
 	for _, f := range strs {
-		if err := getString(raw, f.name, f.dst); err != nil {
+		if err := getString(obj, f.name, f.dst); err != nil {
 			return nil, err
 		}
 	}
@@ -101,7 +102,7 @@ func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
 	if r, ok := raw["aud"]; ok {
 		if string(r) == "null" {
 			return nil, errors.New(`claim "aud" must be a string or an array of strings, not null`)
-		} else if one, ok := strictjson.String(r); ok {
+		} else if one, ok := strictjson.String(string(r)); ok {
 			c.Audience = []string{one}
 		} else if err := stringList(r, &c.Audience); err != nil {
 			return nil, errors.New(`claim "aud" must be a string or an array of strings`)
@@ -124,8 +125,8 @@ func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
 		}
 	}
 	if r, ok := present(raw, "act"); ok {
-		var act map[string]json.RawMessage
-		if err := json.Unmarshal(r, &act); err != nil || act == nil {
+		act, err := decodeObject(r)
+		if err != nil {
 			return nil, errors.New(`claim "act" must be an object`)
 		}
 		c.Actor = &Actor{}
@@ -144,12 +145,12 @@ func present(raw map[string]json.RawMessage, name string) (json.RawMessage, bool
 	return r, true
 }
 
-func getString(raw map[string]json.RawMessage, name string, dst *string) error {
-	r, ok := present(raw, name)
-	if !ok {
+func getString(obj *object, name string, dst *string) error {
+	m, ok := obj.get(name)
+	if !ok || m.Text == "null" {
 		return nil
 	}
-	s, ok := strictjson.String(r)
+	s, ok := strictjson.String(m.Text)
 	if !ok {
 		return fmt.Errorf("claim %q must be a string", name)
 	}

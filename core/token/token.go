@@ -32,17 +32,24 @@ package token
 
 import (
 	"context"
+	"crypto"
+	"crypto/rsa"
+	_ "crypto/sha256" // RS256
+	_ "crypto/sha512" // RS384, RS512
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
 
 	"github.com/authkit-go/authkit/core/internal/memo"
@@ -124,7 +131,8 @@ type Verifier struct {
 	leeway   time.Duration
 	cache    *jwks.Cache
 	now      func() time.Time
-	verified *memo.Cache[*Claims]
+	verified *memo.Cache[struct{}]
+	rsaKeys  rsaKeys
 }
 
 // New validates cfg, applies the defaults and returns a Verifier.
@@ -182,7 +190,7 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.Remember == 0 {
 		cfg.Remember = DefaultRemember
 	}
-	v.verified = memo.New[*Claims](cfg.Remember) // nil (off) when negative
+	v.verified = memo.New[struct{}](cfg.Remember) // nil (off) when negative
 	return v, nil
 }
 
@@ -197,8 +205,12 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if len(raw) > MaxTokenSize {
 		return nil, errTooLarge
 	}
-	if c, ok := v.verified.Get(raw, v.now()); ok {
-		return c.clone(), nil
+	if _, ok := v.verified.Get(raw, v.now()); ok {
+		// Remembered: the claims are read again from the token itself (the
+		// same bytes, by hash), so an entry holds no claims at all.
+		if c, err := ParseUnverified(raw); err == nil {
+			return c, nil
+		}
 	}
 	// 1. Structure, encoding, header and claim types: no network.
 	h, p, sg, err := segments(raw)
@@ -243,7 +255,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if kt := key.KeyType(); kt != v.algs[alg] {
 		return nil, fail(CodeDisallowedAlgorithm, fmt.Sprintf("key %q has type %s, which does not fit %s", kid, kt, alg))
 	}
-	if _, err := jws.Verify([]byte(raw), jws.WithKey(jwa.SignatureAlgorithm(alg), key)); err != nil {
+	if err := v.checkSignature(raw[:len(h)+1+len(p)], sig, raw, alg, key); err != nil {
 		return nil, &Error{Code: CodeBadSignature, Detail: "signature does not verify", Err: err}
 	}
 
@@ -264,7 +276,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if now.Add(-v.leeway).After(claims.ExpiresAt) {
 		return claims, fail(CodeExpired, "token expired at "+claims.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	v.verified.Put(raw, claims.clone(), claims.ExpiresAt.Add(v.leeway), now)
+	v.verified.Put(raw, struct{}{}, claims.ExpiresAt.Add(v.leeway), now)
 	return claims, nil
 }
 
@@ -318,12 +330,12 @@ func payloadClaims(p string) (*Claims, error) {
 }
 
 // checkHeader applies the header rules and returns alg and kid.
-func (v *Verifier) checkHeader(hdr map[string]json.RawMessage) (alg, kid string, err error) {
-	rawAlg, ok := hdr["alg"]
+func (v *Verifier) checkHeader(hdr *object) (alg, kid string, err error) {
+	rawAlg, ok := hdr.get("alg")
 	if !ok {
 		return "", "", fail(CodeMalformed, "header has no alg")
 	}
-	alg, ok = strictjson.String(rawAlg)
+	alg, ok = strictjson.String(rawAlg.Text)
 	if !ok {
 		return "", "", fail(CodeMalformed, "header alg is not a string")
 	}
@@ -331,21 +343,21 @@ func (v *Verifier) checkHeader(hdr map[string]json.RawMessage) (alg, kid string,
 		return "", "", fail(CodeDisallowedAlgorithm, fmt.Sprintf("algorithm %q is not allowed", alg))
 	}
 	for _, name := range []string{"jwk", "jku", "x5u", "x5c"} {
-		if _, ok := hdr[name]; ok {
+		if hdr.has(name) {
 			return "", "", fail(CodeMalformed, fmt.Sprintf("header parameter %q is not accepted; keys come only from the configured JWKS", name))
 		}
 	}
-	if _, ok := hdr["crit"]; ok {
+	if hdr.has("crit") {
 		return "", "", fail(CodeMalformed, `header parameter "crit" is not accepted; no extensions are supported`)
 	}
-	if b64, ok := hdr["b64"]; ok && string(b64) != "true" {
+	if b64, ok := hdr.get("b64"); ok && b64.Text != "true" {
 		return "", "", fail(CodeMalformed, `header parameter "b64" must be true when present`)
 	}
-	rawKid, ok := hdr["kid"]
+	rawKid, ok := hdr.get("kid")
 	if !ok {
 		return "", "", fail(CodeMalformed, "header has no kid")
 	}
-	if kid, ok = strictjson.String(rawKid); !ok || kid == "" {
+	if kid, ok = strictjson.String(rawKid.Text); !ok || kid == "" {
 		return "", "", fail(CodeMalformed, "header kid must be a non-empty string")
 	}
 	return alg, kid, nil
@@ -370,20 +382,48 @@ func decodeSegment(s string) ([]byte, error) {
 // maxJSONDepth bounds nesting in header and payload.
 const maxJSONDepth = 32
 
+// object is a JSON object decoded by decodeObject.
+type object struct {
+	members []strictjson.Member
+	buf     [16]strictjson.Member
+}
+
 // decodeObject parses a JSON object after rejecting invalid UTF-8, duplicate
-// keys at any depth and anything but a single object, in one pass. The
-// values alias b.
-func decodeObject(b []byte) (map[string]json.RawMessage, error) {
-	var buf [16]strictjson.Member
-	members, err := strictjson.Object(buf[:0], b, maxJSONDepth)
+// keys at any depth and anything but a single object, in one pass. Members
+// alias b and one string copy of it.
+func decodeObject(b []byte) (*object, error) {
+	o := &object{}
+	members, err := strictjson.Object(o.buf[:0], b, string(b), maxJSONDepth)
 	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]json.RawMessage, len(members))
-	for _, mb := range members {
+	o.members = members
+	return o, nil
+}
+
+// get returns the member called name.
+func (o *object) get(name string) (strictjson.Member, bool) {
+	for _, m := range o.members {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return strictjson.Member{}, false
+}
+
+// has reports whether the object has a member called name.
+func (o *object) has(name string) bool {
+	_, ok := o.get(name)
+	return ok
+}
+
+// rawMap returns the members by name, values aliasing the parsed bytes.
+func (o *object) rawMap() map[string]json.RawMessage {
+	m := make(map[string]json.RawMessage, len(o.members))
+	for _, mb := range o.members {
 		m[mb.Name] = mb.Value
 	}
-	return m, nil
+	return m
 }
 
 // numericDate converts a JSON NumericDate (seconds, possibly fractional).
@@ -415,4 +455,55 @@ func numericDate(raw json.RawMessage) (time.Time, error) {
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+}
+
+// pkcs1Hashes are the hashes of the RSASSA-PKCS1-v1_5 algorithms, which
+// are verified with crypto/rsa directly; the other algorithms go through
+// jws.Verify.
+var pkcs1Hashes = map[string]crypto.Hash{"RS256": crypto.SHA256, "RS384": crypto.SHA384, "RS512": crypto.SHA512}
+
+// checkSignature verifies sig over signingInput (the token's first two
+// segments) with key. RS* signatures (WorkOS's) are checked with
+// crypto/rsa on the key's cached public key, skipping jws.Verify's second
+// parse of the whole token; the result is the same.
+func (v *Verifier) checkSignature(signingInput string, sig []byte, raw, alg string, key jwk.Key) error {
+	if h, ok := pkcs1Hashes[alg]; ok {
+		if pub, ok := v.rsaKeys.get(key); ok {
+			hh := h.New()
+			_, _ = io.WriteString(hh, signingInput)
+			var sum [64]byte
+			return rsa.VerifyPKCS1v15(pub, h, hh.Sum(sum[:0]), sig)
+		}
+	}
+	_, err := jws.Verify([]byte(raw), jws.WithKey(jwa.SignatureAlgorithm(alg), key))
+	return err
+}
+
+// maxRSAKeys bounds the public keys remembered by rsaKeys; past it the set
+// starts over (keys change only when WorkOS rotates them).
+const maxRSAKeys = 64
+
+// rsaKeys remembers the *rsa.PublicKey of each JWKS key (by identity: a
+// fetched key set is never modified, a refetch builds new keys), so that
+// a verification does not export the key again.
+type rsaKeys struct {
+	mu   sync.Mutex
+	keys map[jwk.Key]*rsa.PublicKey
+}
+
+func (r *rsaKeys) get(key jwk.Key) (*rsa.PublicKey, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if pub, ok := r.keys[key]; ok {
+		return pub, true
+	}
+	var pub rsa.PublicKey
+	if err := key.Raw(&pub); err != nil {
+		return nil, false
+	}
+	if r.keys == nil || len(r.keys) >= maxRSAKeys {
+		r.keys = map[jwk.Key]*rsa.PublicKey{}
+	}
+	r.keys[key] = &pub
+	return &pub, true
 }

@@ -11,24 +11,32 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
 // Member is one top-level member: its unescaped name and its raw value
-// (no surrounding whitespace), aliasing the parsed input.
+// (no surrounding whitespace), aliasing the parsed input; Text is the same
+// value as a substring of the input's string form.
 type Member struct {
 	Name  string
 	Value []byte
+	Text  string
 }
 
 // Object parses b, which must hold exactly one JSON object, and appends its
-// top-level members to dst in order. maxDepth bounds nesting (the object
-// itself is depth 1; each nested object or array adds one).
-func Object(dst []Member, b []byte, maxDepth int) ([]Member, error) {
+// top-level members to dst in order. text is string(b), passed in so that
+// names and Text are substrings of it rather than allocations of their own.
+// maxDepth bounds nesting (the object itself is depth 1; each nested object
+// or array adds one).
+func Object(dst []Member, b []byte, text string, maxDepth int) ([]Member, error) {
+	if len(text) != len(b) {
+		return nil, errors.New("strictjson: text is not the input's string form")
+	}
 	if !utf8.Valid(b) {
 		return nil, errors.New("JSON is not valid UTF-8")
 	}
-	p := parser{b: b, maxDepth: maxDepth}
+	p := parser{b: b, s: text, maxDepth: maxDepth}
 	p.space()
 	if p.i >= len(b) || b[p.i] != '{' {
 		if p.i >= len(b) {
@@ -50,6 +58,7 @@ func Object(dst []Member, b []byte, maxDepth int) ([]Member, error) {
 // parser is the cursor of one Object call.
 type parser struct {
 	b        []byte
+	s        string
 	i        int
 	maxDepth int
 }
@@ -130,7 +139,7 @@ func (p *parser) object(dst []Member, depth int, top bool) ([]Member, error) {
 			return nil, err
 		}
 		if top {
-			dst = append(dst, Member{Name: name, Value: p.b[start:p.i:p.i]})
+			dst = append(dst, Member{Name: name, Value: p.b[start:p.i:p.i], Text: p.s[start:p.i]})
 		}
 		p.space()
 		if p.i >= len(p.b) {
@@ -157,7 +166,7 @@ func (p *parser) name() (string, error) {
 	}
 	raw := p.b[start:p.i]
 	if !escaped {
-		return string(raw[1 : len(raw)-1]), nil
+		return p.s[start+1 : p.i-1], nil
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
@@ -316,18 +325,18 @@ func (p *parser) digits() int {
 	return p.i - start
 }
 
-// String returns the string a raw JSON string value holds, without
-// allocating beyond the result when it has no escapes. ok is false when raw
-// is not a JSON string.
-func String(raw []byte) (s string, ok bool) {
+// String returns the string a JSON string value (Member.Text, or a part
+// of one) holds: a substring when it has no escapes. ok is false when raw
+// is not a JSON string. raw must come from Object, which validated it.
+func String(raw string) (s string, ok bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return "", false
 	}
 	inner := raw[1 : len(raw)-1]
-	if bytes.IndexByte(inner, '\\') < 0 {
-		return string(inner), true
+	if strings.IndexByte(inner, '\\') < 0 {
+		return inner, true
 	}
-	if json.Unmarshal(raw, &s) != nil {
+	if json.Unmarshal([]byte(raw), &s) != nil {
 		return "", false
 	}
 	return s, true

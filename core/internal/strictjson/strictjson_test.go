@@ -107,7 +107,7 @@ var cases = []string{
 
 func check(t *testing.T, in string, maxDepth int) {
 	want, werr := reference([]byte(in), maxDepth)
-	got, gerr := Object(nil, []byte(in), maxDepth)
+	got, gerr := Object(nil, []byte(in), in, maxDepth)
 	require.Equal(t, werr == nil, gerr == nil, "%q: reference %v, strictjson %v", in, werr, gerr)
 	if werr != nil {
 		return
@@ -115,7 +115,8 @@ func check(t *testing.T, in string, maxDepth int) {
 	m := map[string]json.RawMessage{}
 	for _, mb := range got {
 		m[mb.Name] = mb.Value
-		if s, ok := String(mb.Value); ok {
+		require.Equal(t, string(mb.Value), mb.Text)
+		if s, ok := String(mb.Text); ok {
 			var ws string
 			require.NoError(t, json.Unmarshal(mb.Value, &ws))
 			require.Equal(t, ws, s)
