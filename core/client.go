@@ -141,6 +141,15 @@ type sessionFields session
 var sessionKeys = []string{"accessToken", "refreshToken", "user", "impersonator", "organizationId", "authenticationMethod"}
 
 func (s *session) UnmarshalJSON(b []byte) error {
+	if decodeSession(s, b) {
+		return nil
+	}
+	return s.unmarshalSlow(b)
+}
+
+// unmarshalSlow is UnmarshalJSON with encoding/json, for every shape
+// decodeSession does not read.
+func (s *session) unmarshalSlow(b []byte) error {
 	var p sessionFields
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
