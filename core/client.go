@@ -36,11 +36,13 @@ type Client struct {
 	// recent remembers what spending each refresh token led to (by its
 	// hash): the new session during a grace period, a backoff, a refusal.
 	recent *memo.Cache[*outcome]
-	// opened remembers unsealed session cookies: a session's cookie is the
-	// same on every request until its next refresh.
-	opened  *memo.Cache[*session]
-	store   *guardedStore
-	breaker breaker
+	// sessions remembers session cookies opened and verified (by the
+	// cookie's hash, until the token's expiry): a session's cookie is the
+	// same on every request until its next refresh, so its next requests
+	// skip the unseal and the signature check.
+	sessions *memo.Cache[*session]
+	store    *guardedStore
+	breaker  breaker
 }
 
 // New builds a Client from cfg, filling zero fields from the WORKOS_*
@@ -64,6 +66,7 @@ func New(cfg Config) (*Client, error) {
 		Algorithms: cfg.Algorithms,
 		Leeway:     cfg.Leeway,
 		Cache:      cfg.JWKSCache,
+		Remember:   2 * cfg.RememberSessions, // bearer tokens, and the cookies' tokens
 		Clock:      cfg.Clock,
 	})
 	if err != nil {
@@ -71,9 +74,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	return &Client{
 		cfg: cfg, workos: wc, verifier: v,
-		recent: memo.New[*outcome](maxRecentEntries),
-		opened: memo.New[*session](maxOpenedSessions),
-		store:  &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger},
+		recent:   memo.New[*outcome](maxRecentEntries),
+		sessions: memo.New[*session](cfg.RememberSessions),
+		store:    &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger},
 	}, nil
 }
 
@@ -146,6 +149,10 @@ func (s *session) UnmarshalJSON(b []byte) error {
 	}
 	return s.unmarshalSlow(b)
 }
+
+// ValidatesJSON marks session as a seal.ValidatingUnmarshaler: both of its
+// decoders reject invalid JSON.
+func (*session) ValidatesJSON() {}
 
 // unmarshalSlow is UnmarshalJSON with encoding/json, for every shape
 // decodeSession does not read.
@@ -226,7 +233,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 			return d
 		}
 	}
-	s, found, err := c.readSession(r)
+	s, ref, found, err := c.readSession(r)
 	if !found {
 		return d
 	}
@@ -235,13 +242,24 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 		c.clearSession(&d)
 		return d
 	}
-	claims, verr := c.verifier.Verify(ctx, s.AccessToken)
+	var claims *token.Claims
+	verr := errNotRemembered
+	if ref.remembered {
+		// Verified when remembered, and the entry ends at the token's
+		// expiry: only the claims are read again, from the token itself.
+		claims, verr = token.ParseUnverified(s.AccessToken)
+	}
+	if verr != nil {
+		claims, verr = c.verifier.Verify(ctx, s.AccessToken)
+	}
 	if claims != nil && claims.Subject != s.User.ID {
+		c.forget(ref)
 		d.Err = fmt.Errorf("%w: token subject does not match the session's user", ErrInvalidSession)
 		c.clearSession(&d)
 		return d
 	}
 	if claims != nil && c.store.s.Revoked(claims.SessionID) {
+		c.forget(ref)
 		d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, errRevoked)
 		c.clearSession(&d)
 		return d
@@ -249,6 +267,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	wait := time.Duration(0) // an unusable token waits for the refresh (bounded by ctx and the WorkOS timeout)
 	switch {
 	case verr == nil:
+		c.rememberSession(ref, s, claims)
 		if c.cfg.RefreshBuffer == 0 || c.cfg.Clock().Add(c.cfg.RefreshBuffer).Before(claims.ExpiresAt) {
 			d.Auth = authFromSession(s, claims)
 			return d
@@ -272,6 +291,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 
 	res, err := c.refresh(ctx, refreshRequest{session: s, wait: wait, ip: clientIP(r), ua: r.Header.Get("User-Agent")})
 	if err == nil {
+		c.forget(ref)
 		if c.revokedResult(res) {
 			d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, errRevoked)
 			c.clearSession(&d)
@@ -282,6 +302,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 		return d
 	}
 	if errors.Is(err, errSessionEnded) {
+		c.forget(ref)
 		d.Err = err
 		c.clearSession(&d)
 		return d
@@ -294,6 +315,9 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	}
 	return d
 }
+
+// errNotRemembered stands for "not verified yet" in Load.
+var errNotRemembered = errors.New("not remembered")
 
 // errRevoked: the session was signed out (recorded in the Store).
 var errRevoked = errors.New("the session was signed out")
@@ -308,23 +332,12 @@ func (c *Client) revokedResult(res *refreshResult) bool {
 // Sessions are read-only once opened (they may be shared between
 // requests); Auth gets its own copy of what a handler could change.
 func (c *Client) openSession(sealed string) (*session, error) {
-	now := c.cfg.Clock()
-	// The size cap comes before the memo, which hashes the whole cookie:
-	// UnsealJSON refuses an oversized one by its length alone.
-	if len(sealed) <= seal.MaxSealedLength {
-		if s, ok := c.opened.Get(sealed, now); ok {
-			return s, nil
-		}
-	}
 	var s session
 	if err := c.unsealSession(sealed, &s); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSession, err)
 	}
 	if s.AccessToken == "" || s.RefreshToken == "" || s.User.ID == "" {
 		return nil, fmt.Errorf("%w: session is missing its tokens or user", ErrInvalidSession)
-	}
-	if !sealExpires(sealed) { // AuthKit seals never expire; others are opened each time
-		c.opened.Put(sealed, &s, time.Time{}, now)
 	}
 	return &s, nil
 }
@@ -440,11 +453,6 @@ func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateRespon
 	}
 	return &refreshResult{sealed: sealed, session: s, claims: claims}, nil
 }
-
-const (
-	// maxOpenedSessions bounds the cookies remembered as already unsealed.
-	maxOpenedSessions = 10000
-)
 
 // sessionCookie builds the session cookie with the configured attributes.
 func (c *Client) sessionCookie(value string, maxAge int) *http.Cookie {

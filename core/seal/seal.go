@@ -287,10 +287,25 @@ func UnsealJSON(sealed string, p Passwords, v any, opts ...Option) error {
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, v); err != nil { // also rejects invalid JSON
+	if u, ok := v.(ValidatingUnmarshaler); ok {
+		err = u.UnmarshalJSON(b)
+	} else {
+		err = json.Unmarshal(b, v) // also rejects invalid JSON
+	}
+	if err != nil {
 		return &Error{Kind: KindMalformed, msg: "seal: decoding payload: " + err.Error(), err: err}
 	}
 	return nil
+}
+
+// ValidatingUnmarshaler is a payload type whose UnmarshalJSON rejects
+// anything but one valid JSON value itself (whitespace around it allowed).
+// UnsealJSON hands it the payload directly, skipping encoding/json's
+// validation pass over the whole payload.
+type ValidatingUnmarshaler interface {
+	json.Unmarshaler
+	// ValidatesJSON marks the type; it is never called.
+	ValidatesJSON()
 }
 
 // deriveKey is PBKDF2-HMAC-SHA1 with 1 iteration and a 32-byte output over the

@@ -130,10 +130,16 @@ func (c *Cache[V]) evict(now int64) {
 
 // Delete forgets key.
 func (c *Cache[V]) Delete(key string) {
+	if c != nil {
+		c.DeleteKey(KeyOf(key))
+	}
+}
+
+// DeleteKey is Delete by hash.
+func (c *Cache[V]) DeleteKey(k Key) {
 	if c == nil {
 		return
 	}
-	k := KeyOf(key)
 	c.mu.Lock()
 	delete(c.m, k)
 	c.mu.Unlock()
