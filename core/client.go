@@ -376,8 +376,16 @@ func (c *Client) unsealSession(sealed string, v any) error {
 // sealExpires reports whether an iron seal carries an expiry (its sixth
 // field, empty when the seal was made with ttl 0).
 func sealExpires(sealed string) bool {
-	parts := strings.SplitN(sealed, "*", 7)
-	return len(parts) < 7 || parts[5] != ""
+	rest := sealed
+	for range 5 { // skip prefix, id, salt, iv, ciphertext
+		i := strings.IndexByte(rest, '*')
+		if i < 0 {
+			return true
+		}
+		rest = rest[i+1:]
+	}
+	i := strings.IndexByte(rest, '*')
+	return i < 0 || i > 0
 }
 
 func authFromSession(s *session, claims *token.Claims) *Auth {

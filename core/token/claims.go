@@ -1,10 +1,10 @@
 package token
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/authkit-go/authkit/core/internal/strictjson"
@@ -90,8 +90,8 @@ func parseClaims(obj *object) (*Claims, error) {
 		{"entitlements", &c.Entitlements}, {"feature_flags", &c.FeatureFlags},
 	}
 	for _, f := range lists {
-		if r, ok := present(raw, f.name); ok {
-			if err := stringList(r, f.dst); err != nil {
+		if m, ok := obj.get(f.name); ok && m.Text != "null" {
+			if err := stringList(m.Text, f.dst); err != nil {
 				return nil, fmt.Errorf("claim %q must be an array of strings", f.name)
 			}
 		}
@@ -99,12 +99,12 @@ func parseClaims(obj *object) (*Claims, error) {
 	// aud is the one claim where null is not read as absent: a token that
 	// names an audience field must name an audience, so "aud": null (which
 	// would otherwise skip the audience check) is malformed.
-	if r, ok := raw["aud"]; ok {
-		if string(r) == "null" {
+	if m, ok := obj.get("aud"); ok {
+		if m.Text == "null" {
 			return nil, errors.New(`claim "aud" must be a string or an array of strings, not null`)
-		} else if one, ok := strictjson.String(string(r)); ok {
+		} else if one, ok := strictjson.String(m.Text); ok {
 			c.Audience = []string{one}
-		} else if err := stringList(r, &c.Audience); err != nil {
+		} else if err := stringList(m.Text, &c.Audience); err != nil {
 			return nil, errors.New(`claim "aud" must be a string or an array of strings`)
 		}
 	}
@@ -125,12 +125,13 @@ func parseClaims(obj *object) (*Claims, error) {
 		}
 	}
 	if r, ok := present(raw, "act"); ok {
-		act, err := decodeObject(r)
+		var buf objectBuf
+		act, err := decodeObject(buf[:0], r)
 		if err != nil {
 			return nil, errors.New(`claim "act" must be an object`)
 		}
 		c.Actor = &Actor{}
-		if err := getString(act, "sub", &c.Actor.Subject); err != nil {
+		if err := getString(&act, "sub", &c.Actor.Subject); err != nil {
 			return nil, fmt.Errorf(`claim "act": %v`, err)
 		}
 	}
@@ -158,24 +159,25 @@ func getString(obj *object, name string, dst *string) error {
 	return nil
 }
 
-// stringList decodes a JSON array of strings as json.Unmarshal into a
-// []string does. Arrays of plain strings (all that issuers write) are read
-// directly; anything else goes through encoding/json, for its exact
-// semantics (a null element reads as "").
-func stringList(r json.RawMessage, dst *[]string) error {
-	if len(r) >= 2 && r[0] == '[' {
-		if list, ok := plainStrings(r); ok {
+// stringList decodes a JSON array of strings (the text of a value that
+// strictjson validated) as json.Unmarshal into a []string does. Arrays of
+// plain strings (all that issuers write) become substrings of it; anything
+// else goes through encoding/json, for its exact semantics (a null element
+// reads as "").
+func stringList(text string, dst *[]string) error {
+	if len(text) >= 2 && text[0] == '[' {
+		if list, ok := plainStrings(text); ok {
 			*dst = list
 			return nil
 		}
 	}
-	return json.Unmarshal(r, dst)
+	return json.Unmarshal([]byte(text), dst)
 }
 
-// plainStrings reads an array (already validated by strictjson) whose
-// elements are all strings without escapes; ok is false for any other.
-func plainStrings(r []byte) (list []string, ok bool) {
-	list = make([]string, 0, bytes.Count(r, []byte{'"'})/2)
+// plainStrings reads an array whose elements are all strings without
+// escapes; ok is false for any other.
+func plainStrings(r string) (list []string, ok bool) {
+	list = make([]string, 0, strings.Count(r, `"`)/2)
 	for i := 1; ; {
 		i += skipSpace(r[i:])
 		if r[i] == ']' && len(list) == 0 {
@@ -184,12 +186,12 @@ func plainStrings(r []byte) (list []string, ok bool) {
 		if r[i] != '"' {
 			return nil, false
 		}
-		j := bytes.IndexByte(r[i+1:], '"')
+		j := strings.IndexByte(r[i+1:], '"')
 		s := r[i+1 : i+1+j]
-		if bytes.IndexByte(s, '\\') >= 0 {
+		if strings.IndexByte(s, '\\') >= 0 {
 			return nil, false
 		}
-		list = append(list, string(s))
+		list = append(list, s)
 		i += j + 2
 		i += skipSpace(r[i:])
 		if r[i] == ']' {
@@ -199,7 +201,7 @@ func plainStrings(r []byte) (list []string, ok bool) {
 	}
 }
 
-func skipSpace(b []byte) int {
+func skipSpace(b string) int {
 	n := 0
 	for n < len(b) && (b[n] == ' ' || b[n] == '\t' || b[n] == '\n' || b[n] == '\r') {
 		n++

@@ -221,11 +221,12 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeMalformed, Detail: "header: " + err.Error(), Err: err}
 	}
-	hdr, err := decodeObject(hdrJSON)
+	var hbuf objectBuf
+	hdr, err := decodeObject(hbuf[:0], hdrJSON)
 	if err != nil {
 		return nil, &Error{Code: CodeMalformed, Detail: "header: " + err.Error(), Err: err}
 	}
-	alg, kid, err := v.checkHeader(hdr)
+	alg, kid, err := v.checkHeader(&hdr)
 	if err != nil {
 		return nil, err
 	}
@@ -318,11 +319,12 @@ func payloadClaims(p string) (*Claims, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
 	}
-	payload, err := decodeObject(payloadJSON)
+	var buf objectBuf
+	payload, err := decodeObject(buf[:0], payloadJSON)
 	if err != nil {
 		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
 	}
-	claims, err := parseClaims(payload)
+	claims, err := parseClaims(&payload)
 	if err != nil {
 		return nil, &Error{Code: CodeMalformed, Detail: err.Error(), Err: err}
 	}
@@ -385,20 +387,17 @@ const maxJSONDepth = 32
 // object is a JSON object decoded by decodeObject.
 type object struct {
 	members []strictjson.Member
-	buf     [16]strictjson.Member
 }
+
+// objectBuf holds the members of a token's object (claims are a dozen).
+type objectBuf [16]strictjson.Member
 
 // decodeObject parses a JSON object after rejecting invalid UTF-8, duplicate
 // keys at any depth and anything but a single object, in one pass. Members
 // alias b and one string copy of it.
-func decodeObject(b []byte) (*object, error) {
-	o := &object{}
-	members, err := strictjson.Object(o.buf[:0], b, string(b), maxJSONDepth)
-	if err != nil {
-		return nil, err
-	}
-	o.members = members
-	return o, nil
+func decodeObject(buf []strictjson.Member, b []byte) (object, error) {
+	members, err := strictjson.Object(buf, b, string(b), maxJSONDepth)
+	return object{members}, err
 }
 
 // get returns the member called name.

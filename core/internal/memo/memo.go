@@ -48,7 +48,23 @@ type Key = [sha256.Size]byte
 
 // KeyOf hashes key, for GetKey, PutKey and DeleteKey: a caller that looks
 // up, then stores, hashes once.
-func KeyOf(key string) Key { return sha256.Sum256([]byte(key)) }
+func KeyOf(key string) Key {
+	// sha256 takes bytes: copy into a pooled buffer rather than allocate a
+	// cookie-sized one per request.
+	bp := keyBufs.Get().(*[]byte)
+	b := append((*bp)[:0], key...)
+	sum := sha256.Sum256(b)
+	if cap(b) <= maxPooledKey {
+		*bp = b
+		keyBufs.Put(bp)
+	}
+	return sum
+}
+
+// maxPooledKey bounds the buffers KeyOf keeps (a session cookie is ~2-4 KB).
+const maxPooledKey = 16 << 10
+
+var keyBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // Get returns the value stored for key, unless it expired by now.
 func (c *Cache[V]) Get(key string, now time.Time) (V, bool) {

@@ -168,9 +168,9 @@ func (p *parser) name() (string, error) {
 	if !escaped {
 		return p.s[start+1 : p.i-1], nil
 	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", fmt.Errorf("invalid JSON: %w", err)
+	s, ok := unescape(string(raw))
+	if !ok {
+		return "", p.errAt("invalid string")
 	}
 	return s, nil
 }
@@ -328,7 +328,7 @@ func (p *parser) digits() int {
 // String returns the string a JSON string value (Member.Text, or a part
 // of one) holds: a substring when it has no escapes. ok is false when raw
 // is not a JSON string. raw must come from Object, which validated it.
-func String(raw string) (s string, ok bool) {
+func String(raw string) (string, bool) {
 	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return "", false
 	}
@@ -336,6 +336,15 @@ func String(raw string) (s string, ok bool) {
 	if strings.IndexByte(inner, '\\') < 0 {
 		return inner, true
 	}
+	return unescape(raw)
+}
+
+// unescape decodes a string with escapes; apart from String so that its
+// variable, which escapes, is allocated only on this path.
+//
+//go:noinline
+func unescape(raw string) (string, bool) {
+	var s string
 	if json.Unmarshal([]byte(raw), &s) != nil {
 		return "", false
 	}
