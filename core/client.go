@@ -66,7 +66,7 @@ func New(cfg Config) (*Client, error) {
 		Algorithms: cfg.Algorithms,
 		Leeway:     cfg.Leeway,
 		Cache:      cfg.JWKSCache,
-		Remember:   2 * cfg.RememberSessions, // bearer tokens, and the cookies' tokens
+		Remember:   cfg.RememberSessions, // bearer tokens (sessions remember their own)
 		Clock:      cfg.Clock,
 	})
 	if err != nil {
@@ -250,7 +250,9 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 		claims, verr = token.ParseUnverified(s.AccessToken)
 	}
 	if verr != nil {
-		claims, verr = c.verifier.Verify(ctx, s.AccessToken)
+		// The session is remembered below, token included: the verifier
+		// need not remember the token too.
+		claims, verr = c.verifier.VerifyWithoutRemembering(ctx, s.AccessToken)
 	}
 	if claims != nil && claims.Subject != s.User.ID {
 		c.forget(ref)
@@ -437,7 +439,7 @@ func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateRespon
 		s.Impersonator = &Impersonator{Email: resp.Impersonator.Email, Reason: resp.Impersonator.Reason}
 		s.rawImpersonator = resp.Impersonator.Raw
 	}
-	claims, err := c.verifier.Verify(ctx, s.AccessToken)
+	claims, err := c.verifier.VerifyWithoutRemembering(ctx, s.AccessToken) // its cookie is remembered when it comes back
 	if errors.Is(err, token.ErrJWKSUnavailable) || errors.Is(err, token.ErrUnknownKey) {
 		// The token is WorkOS's own answer to our authenticated call, and
 		// WorkOS has already spent the old refresh token: dropping it because

@@ -156,6 +156,9 @@ type Config struct {
 	// (true) or a redirect to sign-in (false). Default: Accept prefers
 	// JSON, or the request is a fetch/XHR, or it carries Authorization.
 	IsAPIRequest func(*Request) bool
+	// ownIsAPIRequest records that IsAPIRequest is the application's own,
+	// which may read any request header (see Client.RequestHeaders).
+	ownIsAPIRequest bool
 	// OnRefresh is called after a session was refreshed.
 	OnRefresh func(RefreshEvent)
 	// OnRefreshError is called when a refresh failed.
@@ -356,6 +359,7 @@ func (c Config) resolve() (Config, error) {
 	if c.Store == nil {
 		c.Store = NewMemoryStore(c.Clock)
 	}
+	c.ownIsAPIRequest = c.IsAPIRequest != nil
 	if c.IsAPIRequest == nil {
 		c.IsAPIRequest = DefaultIsAPIRequest
 	}

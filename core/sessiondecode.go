@@ -154,6 +154,10 @@ func decodeUser(u *User, b []byte, text string) bool {
 	return true
 }
 
+// emptyMetadata is the metadata of every user whose metadata is {} (most):
+// sessions are read-only, and Auth gets its own copy.
+var emptyMetadata = map[string]string{}
+
 // decodeMetadata reads an object of strings (null leaves it nil).
 func decodeMetadata(dst *map[string]string, b []byte, text string) bool {
 	if text == "null" {
@@ -166,6 +170,10 @@ func decodeMetadata(dst *map[string]string, b []byte, text string) bool {
 	members, err := strictjson.Object(buf[:0], b, text, maxSessionDepth)
 	if err != nil {
 		return false
+	}
+	if len(members) == 0 {
+		*dst = emptyMetadata
+		return true
 	}
 	m := make(map[string]string, len(members))
 	for _, mb := range members {

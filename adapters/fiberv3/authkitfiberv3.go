@@ -129,7 +129,7 @@ func RequireAuth(kit *authkit.Client, opts ...Option) fiber.Handler {
 // load runs the core's Load, stores the Auth and writes the decision; done
 // is true when the response is complete.
 func load(kit *authkit.Client, cfg *authkit.AdapterConfig[fiber.Ctx], c fiber.Ctx) (done bool, err error) {
-	r := request(c)
+	r := request(kit, c)
 	d := kit.Load(c.Context(), r)
 	c.Locals(authKey{}, d.Auth)
 	c.SetContext(authkit.NewContext(c.Context(), d.Auth))
@@ -176,10 +176,13 @@ func send(c fiber.Ctx, d *authkit.Decision) bool {
 // request copies what the core reads from the fasthttp request: nothing in
 // it aliases fasthttp's buffers. (c.Method() needs no copy: Fiber v3 returns
 // one of its configured method strings.)
-func request(c fiber.Ctx) *authkit.Request {
+func request(kit *authkit.Client, c fiber.Ctx) *authkit.Request {
 	h := make(http.Header)
+	names := kit.RequestHeaders()
 	for k, v := range c.Request().Header.All() {
-		h.Add(string(k), string(v))
+		if name, ok := authkit.WantHeader(names, k); ok {
+			h[name] = append(h[name], string(v))
+		}
 	}
 	u, err := url.ParseRequestURI(string(c.Request().RequestURI()))
 	if err != nil {
@@ -189,8 +192,8 @@ func request(c fiber.Ctx) *authkit.Request {
 }
 
 // serve answers c with one of the core's route handlers.
-func serve(c fiber.Ctx, route func(context.Context, *authkit.Request) authkit.Decision) error {
-	d := route(c.Context(), request(c))
+func serve(kit *authkit.Client, c fiber.Ctx, route func(context.Context, *authkit.Request) authkit.Decision) error {
+	d := route(c.Context(), request(kit, c))
 	send(c, &d)
 	return nil
 }
@@ -198,30 +201,30 @@ func serve(c fiber.Ctx, route func(context.Context, *authkit.Request) authkit.De
 // SignIn redirects to WorkOS sign-in (query: return_to, login_hint,
 // organization_id).
 func SignIn(kit *authkit.Client) fiber.Handler {
-	return func(c fiber.Ctx) error { return serve(c, kit.HandleSignIn) }
+	return func(c fiber.Ctx) error { return serve(kit, c, kit.HandleSignIn) }
 }
 
 // SignUp redirects to WorkOS sign-up (same query as SignIn).
 func SignUp(kit *authkit.Client) fiber.Handler {
-	return func(c fiber.Ctx) error { return serve(c, kit.HandleSignUp) }
+	return func(c fiber.Ctx) error { return serve(kit, c, kit.HandleSignUp) }
 }
 
 // Callback completes sign-in; mount it at the path of WORKOS_REDIRECT_URI.
 func Callback(kit *authkit.Client) fiber.Handler {
-	return func(c fiber.Ctx) error { return serve(c, kit.Callback) }
+	return func(c fiber.Ctx) error { return serve(kit, c, kit.Callback) }
 }
 
 // SignOut ends the session (POST only by default; mount it for all methods
 // with app.All so other methods get 405).
 func SignOut(kit *authkit.Client) fiber.Handler {
-	return func(c fiber.Ctx) error { return serve(c, kit.SignOut) }
+	return func(c fiber.Ctx) error { return serve(kit, c, kit.SignOut) }
 }
 
 // SwitchOrganization switches the session to the organization_id form
 // field (POST), then redirects to the return_to field.
 func SwitchOrganization(kit *authkit.Client) fiber.Handler {
 	return func(c fiber.Ctx) error {
-		return serve(c, func(ctx context.Context, r *authkit.Request) authkit.Decision {
+		return serve(kit, c, func(ctx context.Context, r *authkit.Request) authkit.Decision {
 			return kit.SwitchOrganization(ctx, r,
 				strings.Clone(c.FormValue(authkit.ParamOrganizationID)), strings.Clone(c.FormValue(authkit.ParamReturnTo)))
 		})

@@ -200,6 +200,17 @@ func New(cfg Config) (*Verifier, error) {
 // returns the claims and an error matching ErrExpired. A token that passed
 // before is remembered (see Config.Remember): only its exp is checked again.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
+	return v.verify(ctx, raw, true)
+}
+
+// VerifyWithoutRemembering is Verify for a caller that remembers what it
+// verified itself (the session engine remembers whole sessions): a token
+// remembered before is still recognized, but this call adds none.
+func (v *Verifier) VerifyWithoutRemembering(ctx context.Context, raw string) (*Claims, error) {
+	return v.verify(ctx, raw, false)
+}
+
+func (v *Verifier) verify(ctx context.Context, raw string, remember bool) (*Claims, error) {
 	// The size cap comes before the memo, which hashes the whole token: an
 	// oversized bearer token must cost nothing in proportion to its size.
 	if len(raw) > MaxTokenSize {
@@ -277,7 +288,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if now.Add(-v.leeway).After(claims.ExpiresAt) {
 		return claims, fail(CodeExpired, "token expired at "+claims.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	v.verified.Put(raw, struct{}{}, claims.ExpiresAt.Add(v.leeway), now)
+	if remember {
+		v.verified.Put(raw, struct{}{}, claims.ExpiresAt.Add(v.leeway), now)
+	}
 	return claims, nil
 }
 

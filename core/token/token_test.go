@@ -618,6 +618,20 @@ func TestRemember(t *testing.T) {
 	require.ErrorIs(t, err, token.ErrBadSignature)
 }
 
+func TestVerifyWithoutRemembering(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(t, func(*token.Config) {})
+	raw := sign(t, f.claims(nil), nil)
+	_, err := v.VerifyWithoutRemembering(context.Background(), raw)
+	require.NoError(t, err)
+	require.Zero(t, token.RememberedCount(v), "nothing remembered")
+	_, err = v.Verify(context.Background(), raw)
+	require.NoError(t, err)
+	require.Equal(t, 1, token.RememberedCount(v))
+	_, err = v.VerifyWithoutRemembering(context.Background(), raw)
+	require.NoError(t, err, "a remembered token is still recognized")
+}
+
 func TestRememberBounded(t *testing.T) {
 	f := newFixture(t)
 	v := f.verifier(t, func(c *token.Config) { c.Remember = 8 })
