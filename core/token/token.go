@@ -216,7 +216,11 @@ func (v *Verifier) verify(ctx context.Context, raw string, remember bool) (*Clai
 	if len(raw) > MaxTokenSize {
 		return nil, errTooLarge
 	}
-	if _, ok := v.verified.Get(raw, v.now()); ok {
+	var mk memo.Key
+	if v.verified != nil {
+		mk = memo.KeyOf(raw)
+	}
+	if _, ok := v.verified.GetKey(mk, v.now()); ok {
 		// Remembered: the claims are read again from the token itself (the
 		// same bytes, by hash), so an entry holds no claims at all.
 		if c, err := ParseUnverified(raw); err == nil {
@@ -289,7 +293,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, remember bool) (*Clai
 		return claims, fail(CodeExpired, "token expired at "+claims.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	if remember {
-		v.verified.Put(raw, struct{}{}, claims.ExpiresAt.Add(v.leeway), now)
+		v.verified.PutKey(mk, struct{}{}, claims.ExpiresAt.Add(v.leeway), now)
 	}
 	return claims, nil
 }
@@ -378,14 +382,12 @@ func (v *Verifier) checkHeader(hdr *object) (alg, kid string, err error) {
 	return alg, kid, nil
 }
 
-// decodeSegment decodes one strict, unpadded base64url segment. The alphabet
-// is checked first because the decoder ignores \r and \n.
+// decodeSegment decodes one strict, unpadded base64url segment. The strict
+// decoder refuses every byte outside the alphabet except \r and \n, which
+// it skips: those are refused first.
 func decodeSegment(s string) ([]byte, error) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return nil, fmt.Errorf("invalid base64url character at offset %d", i)
-		}
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return nil, fmt.Errorf("invalid base64url character at offset %d", i)
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
