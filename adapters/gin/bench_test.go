@@ -36,7 +36,7 @@ func BenchmarkPaths(b *testing.B) {
 			router.GET(conformance.PathCallback, authkitgin.Callback(kit))
 			return router
 		},
-		Server: func(tb testing.TB, app *gin.Engine) conformance.Server { return conformance.ServeHTTP(tb, app) },
+		Server:  func(tb testing.TB, app *gin.Engine) conformance.Server { return conformance.ServeHTTP(tb, app) },
 		Prepare: func(app *gin.Engine, h http.Header) func() int { return conformance.PrepareHTTP(app, h) },
 	})
 }
