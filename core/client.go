@@ -66,7 +66,7 @@ func New(cfg Config) (*Client, error) {
 		Algorithms: cfg.Algorithms,
 		Leeway:     cfg.Leeway,
 		Cache:      cfg.JWKSCache,
-		Remember:   cfg.RememberSessions, // bearer tokens (sessions remember their own)
+		Remember:   cfg.RememberSessions, // bearer tokens (cookie sessions remember their own)
 		Clock:      cfg.Clock,
 	})
 	if err != nil {
@@ -218,7 +218,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	var d Decision
 	if !c.cfg.DisableBearer {
 		if tok, ok := bearerToken(r); ok {
-			claims, err := c.verifier.Verify(ctx, tok)
+			claims, err := c.verifier.VerifyShared(ctx, tok) // Auth.Claims may be shared
 			if err == nil && c.store.s.Revoked(claims.SessionID) {
 				err = errRevoked
 			}

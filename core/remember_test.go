@@ -115,3 +115,38 @@ func BenchmarkRememberedSessions(b *testing.B) {
 		b.ReportMetric(100*hitRate, "%hits")
 	}
 }
+
+// A remembered bearer token (its claims, without the token) holds under
+// 2 KB too.
+func TestRememberedBearerTokenSize(t *testing.T) {
+	f := newFixture(t, nil)
+	u, ok := f.emu.UserByEmail(authkittest.AdminEmail)
+	require.True(t, ok)
+	const n = 300
+	tokens := make([]string, n)
+	for i := range tokens {
+		var err error
+		tokens[i], err = f.emu.MintAccessToken(authkittest.TokenParams{UserID: u.ID, OrganizationID: u.Memberships[0].OrganizationID})
+		require.NoError(t, err)
+	}
+	ctx := context.Background()
+	load := func(tok string) {
+		r := newReq(http.MethodGet, "/")
+		r.Header.Set("Authorization", "Bearer "+tok)
+		require.NotNil(t, f.c.Load(ctx, r).Auth)
+	}
+	load(tokens[0]) // keys fetched
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for _, tok := range tokens[1:] {
+		load(tok)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(f.c) // the client holds what is measured
+	perToken := float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n-1)
+	t.Logf("%.0f bytes per remembered bearer token", perToken)
+	require.LessOrEqual(t, perToken, 2048.0)
+	runtime.KeepAlive(tokens)
+}

@@ -131,7 +131,7 @@ type Verifier struct {
 	leeway   time.Duration
 	cache    *jwks.Cache
 	now      func() time.Time
-	verified *memo.Cache[struct{}]
+	verified *memo.Cache[*remembered]
 	rsaKeys  rsaKeys
 }
 
@@ -190,7 +190,7 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.Remember == 0 {
 		cfg.Remember = DefaultRemember
 	}
-	v.verified = memo.New[struct{}](cfg.Remember) // nil (off) when negative
+	v.verified = memo.New[*remembered](cfg.Remember) // nil (off) when negative
 	return v, nil
 }
 
@@ -200,17 +200,24 @@ func New(cfg Config) (*Verifier, error) {
 // returns the claims and an error matching ErrExpired. A token that passed
 // before is remembered (see Config.Remember): only its exp is checked again.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
-	return v.verify(ctx, raw, true)
+	return v.verify(ctx, raw, true, false)
+}
+
+// VerifyShared is Verify for a caller that only reads the claims: the
+// slices of a remembered token's claims are returned without a copy,
+// shared with other callers. Read them, never modify them.
+func (v *Verifier) VerifyShared(ctx context.Context, raw string) (*Claims, error) {
+	return v.verify(ctx, raw, true, true)
 }
 
 // VerifyWithoutRemembering is Verify for a caller that remembers what it
 // verified itself (the session engine remembers whole sessions): a token
 // remembered before is still recognized, but this call adds none.
 func (v *Verifier) VerifyWithoutRemembering(ctx context.Context, raw string) (*Claims, error) {
-	return v.verify(ctx, raw, false)
+	return v.verify(ctx, raw, false, false)
 }
 
-func (v *Verifier) verify(ctx context.Context, raw string, remember bool) (*Claims, error) {
+func (v *Verifier) verify(ctx context.Context, raw string, remember, share bool) (*Claims, error) {
 	// The size cap comes before the memo, which hashes the whole token: an
 	// oversized bearer token must cost nothing in proportion to its size.
 	if len(raw) > MaxTokenSize {
@@ -220,10 +227,8 @@ func (v *Verifier) verify(ctx context.Context, raw string, remember bool) (*Clai
 	if v.verified != nil {
 		mk = memo.KeyOf(raw)
 	}
-	if _, ok := v.verified.GetKey(mk, v.now()); ok {
-		// Remembered: the claims are read again from the token itself (the
-		// same bytes, by hash), so an entry holds no claims at all.
-		if c, err := ParseUnverified(raw); err == nil {
+	if r, ok := v.verified.GetKey(mk, v.now()); ok {
+		if c, err := r.claims(share); err == nil {
 			return c, nil
 		}
 	}
@@ -293,7 +298,9 @@ func (v *Verifier) verify(ctx context.Context, raw string, remember bool) (*Clai
 		return claims, fail(CodeExpired, "token expired at "+claims.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	if remember {
-		v.verified.PutKey(mk, struct{}{}, claims.ExpiresAt.Add(v.leeway), now)
+		if r, err := rememberToken(p, claims); err == nil {
+			v.verified.PutKey(mk, r, claims.ExpiresAt.Add(v.leeway), now)
+		}
 	}
 	return claims, nil
 }
