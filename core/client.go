@@ -37,10 +37,10 @@ type Client struct {
 	// hash): the new session during a grace period, a backoff, a refusal.
 	recent *memo.Cache[*outcome]
 	// sessions remembers session cookies opened and verified (by the
-	// cookie's hash, until the token's expiry): a session's cookie is the
+	// seal's MAC, see sessionKey, until the token's expiry): a session's cookie is the
 	// same on every request until its next refresh, so its next requests
 	// skip the unseal and the signature check.
-	sessions *memo.Cache[*session]
+	sessions *memo.Cache[rememberedSession]
 	store    *guardedStore
 	breaker  breaker
 }
@@ -75,7 +75,7 @@ func New(cfg Config) (*Client, error) {
 	return &Client{
 		cfg: cfg, workos: wc, verifier: v,
 		recent:   memo.New[*outcome](maxRecentEntries),
-		sessions: memo.New[*session](cfg.RememberSessions),
+		sessions: memo.New[rememberedSession](cfg.RememberSessions),
 		store:    &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger},
 	}, nil
 }

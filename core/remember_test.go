@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -149,4 +150,28 @@ func TestRememberedBearerTokenSize(t *testing.T) {
 	t.Logf("%.0f bytes per remembered bearer token", perToken)
 	require.LessOrEqual(t, perToken, 2048.0)
 	runtime.KeepAlive(tokens)
+}
+
+// A remembered session is found by its seal's MAC only together with the
+// whole cookie: a cookie carrying a copied MAC but differing elsewhere is
+// opened in full, and refused.
+func TestRememberedSessionNeedsTheWholeCookie(t *testing.T) {
+	f := newFixture(t, nil)
+	cookie, _ := f.signIn(authkittest.AdminEmail)
+	require.NotNil(t, f.load(f.c, cookie).Auth)
+	hits, _, _ := authkit.SessionStats(f.c)
+	require.NotNil(t, f.load(f.c, cookie).Auth)
+	after, _, _ := authkit.SessionStats(f.c)
+	require.Equal(t, hits+1, after, "remembered")
+
+	parts := strings.Split(cookie, "*")
+	ct := []byte(parts[4])
+	ct[10] ^= 'A' ^ 'B' // another ciphertext, same MAC field
+	if ct[10] == parts[4][10] {
+		ct[10] = 'C'
+	}
+	parts[4] = string(ct)
+	d := f.load(f.c, strings.Join(parts, "*"))
+	require.Nil(t, d.Auth)
+	require.ErrorIs(t, d.Err, seal.ErrBadMAC)
 }

@@ -45,25 +45,59 @@ type remembered struct {
 	payload []byte
 }
 
-// rememberToken builds the entry of a token whose payload segment is p.
+// rememberToken builds the entry of a token whose payload segment is p:
+// the typed strings are copied into one string, the list elements into
+// one array, so that the entry does not keep the payload's text.
 func rememberToken(p string, c *Claims) (*remembered, error) {
 	payload, err := decodeSegment(p)
 	if err != nil {
 		return nil, err
 	}
-	r := &remembered{typed: *c.clone(), payload: payload}
+	r := &remembered{typed: *c, payload: payload}
 	t := &r.typed
 	t.Raw = nil
-	for _, s := range []*string{&t.Issuer, &t.Subject, &t.SessionID, &t.OrganizationID, &t.Role, &t.JTI} {
-		*s = strings.Clone(*s)
+	strs := []*string{&t.Issuer, &t.Subject, &t.SessionID, &t.OrganizationID, &t.Role, &t.JTI}
+	if t.Actor != nil {
+		a := *t.Actor
+		t.Actor = &a
+		strs = append(strs, &a.Subject)
 	}
-	for _, l := range [][]string{t.Audience, t.Roles, t.Permissions, t.Entitlements, t.FeatureFlags} {
-		for i := range l {
-			l[i] = strings.Clone(l[i])
+	lists := []*[]string{&t.Audience, &t.Roles, &t.Permissions, &t.Entitlements, &t.FeatureFlags}
+	size, elems := 0, 0
+	for _, s := range strs {
+		size += len(*s)
+	}
+	for _, l := range lists {
+		elems += len(*l)
+		for _, s := range *l {
+			size += len(s)
 		}
 	}
-	if t.Actor != nil {
-		t.Actor.Subject = strings.Clone(t.Actor.Subject)
+	var b strings.Builder
+	b.Grow(size)
+	for _, s := range strs {
+		b.WriteString(*s)
+	}
+	for _, l := range lists {
+		for _, s := range *l {
+			b.WriteString(s)
+		}
+	}
+	all, off := b.String(), 0
+	next := func(n int) string { off += n; return all[off-n : off] }
+	for _, s := range strs {
+		*s = next(len(*s))
+	}
+	backing := make([]string, 0, elems)
+	for _, l := range lists {
+		if *l == nil {
+			continue
+		}
+		start := len(backing)
+		for _, s := range *l {
+			backing = append(backing, next(len(s)))
+		}
+		*l = backing[start:len(backing):len(backing)]
 	}
 	return r, nil
 }

@@ -393,8 +393,10 @@ func (v *Verifier) checkHeader(hdr *object) (alg, kid string, err error) {
 // decoder refuses every byte outside the alphabet except \r and \n, which
 // it skips: those are refused first.
 func decodeSegment(s string) ([]byte, error) {
-	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
-		return nil, fmt.Errorf("invalid base64url character at offset %d", i)
+	for _, c := range [...]byte{'\r', '\n'} {
+		if i := strings.IndexByte(s, c); i >= 0 {
+			return nil, fmt.Errorf("invalid base64url character at offset %d", i)
+		}
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil {
