@@ -11,8 +11,9 @@
 // wins over the session cookie.
 //
 // Fiber reuses request buffers once a handler returns, so the adapter copies
-// every request value (method, URL, headers, form fields) it hands to the
-// core: the Auth it stores is safe to keep after the request.
+// every request value (method, URL, form fields, and the headers the core
+// reads: Client.RequestHeaders) it hands to the core: the Auth it stores is
+// safe to keep after the request.
 package authkitfiber
 
 import (
