@@ -179,11 +179,11 @@ func send(c *fiber.Ctx, d *authkit.Decision) bool {
 func request(kit *authkit.Client, c *fiber.Ctx) *authkit.Request {
 	h := make(http.Header)
 	names := kit.RequestHeaders()
-	c.Request().Header.VisitAll(func(k, v []byte) {
+	for k, v := range c.Request().Header.All() {
 		if name, ok := authkit.WantHeader(names, k); ok {
 			h[name] = append(h[name], string(v))
 		}
-	})
+	}
 	uri := string(c.Request().RequestURI())
 	u, err := url.ParseRequestURI(uri)
 	if err != nil {
