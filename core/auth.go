@@ -66,6 +66,9 @@ type Source string
 const (
 	SourceCookie Source = "cookie"
 	SourceBearer Source = "bearer"
+	// SourceAPIKey: a WorkOS API key in Authorization: Bearer
+	// (Config.AcceptAPIKeys); Auth.APIKey describes it.
+	SourceAPIKey Source = "api_key"
 )
 
 // Auth is the authenticated identity of a request.
@@ -87,9 +90,17 @@ type Auth struct {
 	// IssuedAt is when AccessToken was issued: the time of the last sign-in
 	// or refresh.
 	IssuedAt time.Time `json:"issuedAt"`
-	// Source says whether the credentials came from the session cookie or
-	// an Authorization: Bearer header.
+	// AuthenticatedAt is when the user last signed in (not refreshed),
+	// for RequireRecentAuth; zero when unknown (a bearer token, or a
+	// session written or refreshed by a Node app).
+	AuthenticatedAt time.Time `json:"authenticatedAt,omitzero"`
+	// Source says whether the credentials came from the session cookie,
+	// an access token or a WorkOS API key in Authorization: Bearer.
 	Source Source `json:"source"`
+	// APIKey describes the WorkOS API key of a request whose Source is
+	// SourceAPIKey (nil otherwise). User.ID is the key's owner when a user
+	// owns it; OrganizationID and Permissions are the key's.
+	APIKey *APIKeyInfo `json:"apiKey,omitempty"`
 	// Claims are the verified access-token claims, custom ones included.
 	// They may be shared between requests: read, never modify.
 	Claims *token.Claims `json:"-"`

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/authkit-go/authkit/core/internal/memo"
+	"github.com/authkit-go/authkit/core/observe"
 	"github.com/authkit-go/authkit/core/seal"
 	"github.com/authkit-go/authkit/core/token"
 	"github.com/authkit-go/authkit/core/workos"
@@ -37,12 +38,17 @@ type Client struct {
 	// hash): the new session during a grace period, a backoff, a refusal.
 	recent *memo.Cache[*outcome]
 	// sessions remembers session cookies opened and verified (by the
-	// seal's MAC, see sessionKey, until the token's expiry): a session's cookie is the
-	// same on every request until its next refresh, so its next requests
-	// skip the unseal and the signature check.
+	// seal's MAC, see sessionKey, until the token's expiry): a session's
+	// cookie is the same on every request until its next refresh, so its
+	// next requests skip the unseal and the signature check.
 	sessions *memo.Cache[rememberedSession]
 	store    *guardedStore
 	breaker  breaker
+
+	// apiKeys validates WorkOS API keys (Config.AcceptAPIKeys); orgs
+	// caches organization memberships.
+	apiKeys *apiKeyState
+	orgs    *membershipState
 }
 
 // New builds a Client from cfg, filling zero fields from the WORKOS_*
@@ -54,7 +60,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	warnNodeUnreadable(cfg)
-	wc, err := workos.New(workos.Config{BaseURL: cfg.APIBaseURL, APIKey: cfg.APIKey, ClientID: cfg.ClientID, HTTPClient: cfg.HTTPClient})
+	wc, err := workos.New(workos.Config{BaseURL: cfg.APIBaseURL, APIKey: cfg.APIKey, ClientID: cfg.ClientID, HTTPClient: cfg.HTTPClient, Observer: cfg.Observer})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -76,7 +82,8 @@ func New(cfg Config) (*Client, error) {
 		cfg: cfg, workos: wc, verifier: v,
 		recent:   memo.New[*outcome](maxRecentEntries),
 		sessions: memo.New[rememberedSession](cfg.RememberSessions),
-		store:    &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger},
+		store:    &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger, obs: cfg.Observer},
+		apiKeys:  newAPIKeyState(), orgs: newMembershipState(),
 	}, nil
 }
 
@@ -128,6 +135,11 @@ type session struct {
 	Impersonator         *Impersonator `json:"impersonator,omitempty"`
 	OrganizationID       string        `json:"organizationId,omitempty"`
 	AuthenticationMethod string        `json:"authenticationMethod,omitempty"`
+	// AuthenticatedAt is when the user last authenticated (unix ms): set
+	// at sign-in, carried over by a Go refresh. The Node libraries ignore
+	// it and drop it when they refresh: a session without it counts as not
+	// recently authenticated (RequireRecentAuth).
+	AuthenticatedAt int64 `json:"authenticatedAt,omitempty"`
 
 	// rawImpersonator is the impersonator object as WorkOS or the cookie
 	// gave it (a null reason stays null), written while Impersonator
@@ -141,7 +153,7 @@ type session struct {
 // sessionFields is session without its methods.
 type sessionFields session
 
-var sessionKeys = []string{"accessToken", "refreshToken", "user", "impersonator", "organizationId", "authenticationMethod"}
+var sessionKeys = []string{"accessToken", "refreshToken", "user", "impersonator", "organizationId", "authenticationMethod", "authenticatedAt"}
 
 func (s *session) UnmarshalJSON(b []byte) error {
 	if decodeSession(s, b) {
@@ -218,10 +230,14 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	var d Decision
 	if !c.cfg.DisableBearer {
 		if tok, ok := bearerToken(r); ok {
+			if c.cfg.AcceptAPIKeys && !looksLikeJWT(tok) {
+				return c.loadAPIKey(ctx, tok)
+			}
 			claims, err := c.verifier.VerifyShared(ctx, tok) // Auth.Claims may be shared
 			if err == nil && c.store.s.Revoked(claims.SessionID) {
 				err = errRevoked
 			}
+			c.observeVerify(ctx, observe.SourceBearer, err)
 			if err != nil {
 				d.Err = fmt.Errorf("%w: %w", ErrInvalidBearer, err)
 				desc := bearerErrorDescription(err)
@@ -240,6 +256,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	if err != nil {
 		d.Err = err
 		c.clearSession(&d)
+		c.signedOut(ctx, observe.SignOutInvalidCookie)
 		return d
 	}
 	var claims *token.Claims
@@ -254,16 +271,19 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 		// need not remember the token too.
 		claims, verr = c.verifier.VerifyWithoutRemembering(ctx, s.AccessToken)
 	}
+	c.observeVerify(ctx, observe.SourceCookie, verr)
 	if claims != nil && claims.Subject != s.User.ID {
 		c.forget(ref)
 		d.Err = fmt.Errorf("%w: token subject does not match the session's user", ErrInvalidSession)
 		c.clearSession(&d)
+		c.signedOut(ctx, observe.SignOutInvalidCookie)
 		return d
 	}
 	if claims != nil && c.store.s.Revoked(claims.SessionID) {
 		c.forget(ref)
 		d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, errRevoked)
 		c.clearSession(&d)
+		c.signedOut(ctx, observe.SignOutRevoked)
 		return d
 	}
 	wait := time.Duration(0) // an unusable token waits for the refresh (bounded by ctx and the WorkOS timeout)
@@ -288,6 +308,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	default:
 		d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, verr)
 		c.clearSession(&d)
+		c.signedOut(ctx, observe.SignOutInvalidCookie)
 		return d
 	}
 
@@ -297,6 +318,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 		if c.revokedResult(res) {
 			d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, errRevoked)
 			c.clearSession(&d)
+			c.signedOut(ctx, observe.SignOutRevoked)
 			return d
 		}
 		c.setSession(&d, res.sealed)
@@ -307,6 +329,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 		c.forget(ref)
 		d.Err = err
 		c.clearSession(&d)
+		c.signedOut(ctx, observe.SignOutEnded)
 		return d
 	}
 	if !errors.Is(err, errRefreshPending) {
@@ -399,6 +422,9 @@ func authFromSession(s *session, claims *token.Claims) *Auth {
 		a.Impersonator = &imp
 	}
 	a.AuthenticationMethod = s.AuthenticationMethod
+	if s.AuthenticatedAt > 0 {
+		a.AuthenticatedAt = time.UnixMilli(s.AuthenticatedAt)
+	}
 	if a.OrganizationID == "" {
 		a.OrganizationID = s.OrganizationID
 	}
@@ -418,7 +444,9 @@ func (c *Client) upstreamErr(kind, err error) error {
 // The user is WorkOS's, mapped as @workos-inc/node maps it; prev, the
 // session being refreshed (nil at sign-in), gives the user fields the
 // response lacks and the cookie fields this library does not model, so that
-// a Go refresh keeps what another library wrote.
+// a Go refresh keeps what another library wrote. A session without prev
+// is a new authentication: its AuthenticatedAt is now; a refresh carries
+// prev's over.
 func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateResponse, prev *session) (*refreshResult, error) {
 	user, err := userFromWorkOS(resp.User)
 	if err != nil {
@@ -434,6 +462,9 @@ func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateRespon
 	if prev != nil {
 		s.User = carryUser(s.User, prev.User)
 		s.extra = prev.extra
+		s.AuthenticatedAt = prev.AuthenticatedAt
+	} else {
+		s.AuthenticatedAt = c.cfg.Clock().UnixMilli()
 	}
 	if resp.Impersonator != nil {
 		s.Impersonator = &Impersonator{Email: resp.Impersonator.Email, Reason: resp.Impersonator.Reason}

@@ -1,6 +1,7 @@
 package authkit
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/authkit-go/authkit/core/jwks"
+	"github.com/authkit-go/authkit/core/observe"
 	"github.com/authkit-go/authkit/core/seal"
 	"github.com/authkit-go/authkit/core/workos"
 )
@@ -163,8 +165,44 @@ type Config struct {
 	OnRefresh func(RefreshEvent)
 	// OnRefreshError is called when a refresh failed.
 	OnRefreshError func(RefreshEvent)
-	// OnSignIn is called after a successful callback.
+	// OnSignIn is called after a successful callback, once the session is
+	// set. It cannot act on the sign-in: use OnSignInSuccess, which also
+	// gets the context and the request and can redirect or refuse.
 	OnSignIn func(CallbackResult)
+	// OnSignInSuccess is called at the callback once WorkOS has
+	// authenticated the user, before the session cookie is set. It gets
+	// WorkOS's whole answer (res.Authentication). Returning a redirect (a
+	// same-origin path or a URL on a trusted origin; "" keeps
+	// res.ReturnTo) sends the browser there instead; returning an error
+	// fails the sign-in: no cookie is set, the session is revoked at
+	// WorkOS, and the callback answers 403 (or OnSignInError's page) with
+	// Decision.Err matching ErrSignInRejected.
+	OnSignInSuccess func(ctx context.Context, r *Request, res CallbackResult) (redirect string, err error)
+	// OnSignInError is called when the callback fails (a denied or expired
+	// sign-in, WorkOS unavailable, OnSignInSuccess refusing): d holds the
+	// default answer (400, 403 or 502, plain text) and d.Err the reason;
+	// change it with d.Respond or d.Redirect to show the application's own
+	// page. Keep d's cookies.
+	OnSignInError func(ctx context.Context, r *Request, d *Decision)
+	// DefaultReturnTo is where sign-in lands when the sign-in had no (or an
+	// unsafe) return path (default "/").
+	DefaultReturnTo string
+	// SignInPath is the path of the application's sign-in route, where
+	// SignInURL links point (default "/sign-in").
+	SignInPath string
+	// AcceptAPIKeys accepts WorkOS API keys (the ones customers create in
+	// the application for machine-to-machine calls) in Authorization:
+	// Bearer: a bearer value that is not a JWT is validated with WorkOS
+	// (verdicts cached briefly by the key's hash; one call per key at a
+	// time; unknown keys rate-limited) and yields an Auth with Source
+	// SourceAPIKey. Access tokens keep working on the same routes.
+	AcceptAPIKeys bool
+	// Observer is told what happens, for metrics and traces: token
+	// verifications, refreshes, sign-ins, sign-outs, session-store failures
+	// and WorkOS calls (package observe; github.com/authkit-go/authkit/otel
+	// implements it with OpenTelemetry). JWKS fetches are the process-wide
+	// key cache's: observe them with jwks.Shared().SetObserver.
+	Observer observe.Observer
 	// Logger receives warnings (default slog.Default()); it never sees
 	// tokens, codes, cookies or passwords.
 	Logger *slog.Logger
@@ -337,6 +375,12 @@ func (c Config) resolve() (Config, error) {
 	}
 	if c.StoreTimeout <= 0 {
 		c.StoreTimeout = DefaultStoreTimeout
+	}
+	if c.DefaultReturnTo = SafeReturnPath(c.DefaultReturnTo, "/"); c.DefaultReturnTo == "" {
+		c.DefaultReturnTo = "/"
+	}
+	if c.SignInPath == "" || SafeReturnPath(c.SignInPath, "") != c.SignInPath {
+		c.SignInPath = "/sign-in"
 	}
 	if c.SignOutReturnTo == "" {
 		u, _ := url.Parse(c.RedirectURI)

@@ -43,6 +43,17 @@ var (
 	ErrUnauthenticated = errors.New("authkit: authentication required")
 	// ErrForbidden means the session lacks a required role or permission.
 	ErrForbidden = errors.New("authkit: forbidden")
+	// ErrInvalidParameter means a sign-in or sign-out parameter (max_age,
+	// screen_hint, redirect_uri, ...) was malformed or not allowed.
+	ErrInvalidParameter = errors.New("authkit: invalid parameter")
+	// ErrReauthenticationRequired means the route requires a recent sign-in
+	// (RequireRecentAuth) and the session's is older or unknown.
+	ErrReauthenticationRequired = errors.New("authkit: recent authentication required")
+	// ErrSignInRejected means Config.OnSignInSuccess failed the sign-in.
+	ErrSignInRejected = errors.New("authkit: sign-in rejected by the application")
+	// ErrInvalidAPIKey means a WorkOS API key in Authorization: Bearer was
+	// not valid (unknown, deleted or expired).
+	ErrInvalidAPIKey = errors.New("authkit: invalid API key")
 	// ErrOrganizationSwitch means switching organization was refused.
 	ErrOrganizationSwitch = errors.New("authkit: organization switch failed")
 )

@@ -12,11 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/authkit-go/authkit/core/observe"
 	"github.com/authkit-go/authkit/core/seal"
 	"github.com/authkit-go/authkit/core/token"
 	"github.com/authkit-go/authkit/core/workos"
@@ -41,7 +43,7 @@ const (
 // SignInOptions customises a sign-in redirect.
 type SignInOptions struct {
 	// ReturnTo is the same-origin path to land on after sign-in; anything
-	// else is replaced by "/".
+	// else is replaced by Config.DefaultReturnTo.
 	ReturnTo string
 	// ScreenHint is "sign-in" (default) or "sign-up".
 	ScreenHint     string
@@ -50,8 +52,17 @@ type SignInOptions struct {
 	DomainHint     string
 	Prompt         string
 	// State is opaque application state returned by Callback in
-	// CallbackResult (via Config.OnSignIn).
+	// CallbackResult (to Config.OnSignInSuccess). Anyone can make a sign-in
+	// link with any state: do not trust it.
 	State string
+	// MaxAge, when positive, asks WorkOS to authenticate the user again
+	// when their last authentication is older (max_age, whole seconds).
+	MaxAge time.Duration
+	// RedirectURI, when set, replaces Config.RedirectURI for this sign-in
+	// (preview deployments, several hosts): an absolute URL on a trusted
+	// origin (Client.TrustedOrigin) with the callback's path, registered at
+	// WorkOS. The callback completes the sign-in only on that URL.
+	RedirectURI string
 }
 
 // flowOwner marks a flow state (and so a verifier cookie) as written by
@@ -66,6 +77,7 @@ type flowState struct {
 	CodeVerifier string `json:"v"`
 	ReturnTo     string `json:"r"`
 	Custom       string `json:"s,omitempty"`
+	RedirectURI  string `json:"u,omitempty"`
 	Expires      int64  `json:"e"`
 }
 
@@ -79,8 +91,9 @@ func (c *Client) SignIn(ctx context.Context, r *Request, o SignInOptions) Decisi
 		Owner:        flowOwner,
 		Nonce:        randomString(16),
 		CodeVerifier: verifier,
-		ReturnTo:     SafeReturnPath(o.ReturnTo, "/"),
+		ReturnTo:     SafeReturnPath(o.ReturnTo, c.cfg.DefaultReturnTo),
 		Custom:       o.State,
+		RedirectURI:  o.RedirectURI,
 		Expires:      c.cfg.Clock().Add(stateTTL).UnixMilli(),
 	}
 	state, err := seal.SealJSON(st, c.cfg.CookiePasswords, seal.WithTTL(stateTTL), seal.WithClock(c.cfg.Clock))
@@ -89,8 +102,13 @@ func (c *Client) SignIn(ctx context.Context, r *Request, o SignInOptions) Decisi
 		d.respond(http.StatusInternalServerError, "text/plain; charset=utf-8", "Sign-in is unavailable.\n")
 		return d
 	}
-	authURL, err := c.workos.AuthorizationURL(workos.AuthorizationURLParams{
-		RedirectURI:    c.cfg.RedirectURI,
+	if o.RedirectURI != "" && !c.allowedRedirectURI(o.RedirectURI) {
+		d.Err = fmt.Errorf("%w: redirect URI is not on a trusted origin with the callback's path", ErrInvalidParameter)
+		d.respond(http.StatusBadRequest, "text/plain; charset=utf-8", "Invalid sign-in link.\n")
+		return d
+	}
+	params := workos.AuthorizationURLParams{
+		RedirectURI:    cmp.Or(o.RedirectURI, c.cfg.RedirectURI),
 		State:          state,
 		ScreenHint:     o.ScreenHint,
 		OrganizationID: o.OrganizationID,
@@ -98,7 +116,12 @@ func (c *Client) SignIn(ctx context.Context, r *Request, o SignInOptions) Decisi
 		DomainHint:     o.DomainHint,
 		Prompt:         o.Prompt,
 		CodeChallenge:  base64.RawURLEncoding.EncodeToString(challenge[:]),
-	})
+	}
+	if o.MaxAge > 0 {
+		secs := int(maxAgeSeconds(o.MaxAge))
+		params.MaxAge = &secs
+	}
+	authURL, err := c.workos.AuthorizationURL(params)
 	if err != nil {
 		d.Err = fmt.Errorf("authkit: building authorization URL: %w", err)
 		d.respond(http.StatusInternalServerError, "text/plain; charset=utf-8", "Sign-in is unavailable.\n")
@@ -110,21 +133,36 @@ func (c *Client) SignIn(ctx context.Context, r *Request, o SignInOptions) Decisi
 	return d
 }
 
-// HandleSignIn serves a sign-in route: it reads return_to, login_hint and
-// organization_id from the query.
+// HandleSignIn serves a sign-in route: it reads the options SignInURL
+// writes from the query (return_to, login_hint, organization_id, prompt,
+// screen_hint, max_age, state, domain_hint, redirect_uri). A malformed one
+// answers 400.
 func (c *Client) HandleSignIn(ctx context.Context, r *Request) Decision {
-	return c.SignIn(ctx, r, SignInOptions{
-		ReturnTo: r.query(ParamReturnTo), LoginHint: r.query(ParamLoginHint), OrganizationID: r.query(ParamOrganizationID),
-	})
+	return c.handleSignIn(ctx, r, "")
 }
 
 // HandleSignUp serves a sign-up route, like HandleSignIn with the sign-up
 // screen.
 func (c *Client) HandleSignUp(ctx context.Context, r *Request) Decision {
-	return c.SignIn(ctx, r, SignInOptions{
-		ReturnTo: r.query(ParamReturnTo), LoginHint: r.query(ParamLoginHint), OrganizationID: r.query(ParamOrganizationID),
-		ScreenHint: "sign-up",
-	})
+	return c.handleSignIn(ctx, r, "sign-up")
+}
+
+func (c *Client) handleSignIn(ctx context.Context, r *Request, screen string) Decision {
+	var q url.Values
+	if r.URL != nil {
+		q = r.URL.Query()
+	}
+	o, err := c.signInOptions(q)
+	if err != nil {
+		var d Decision
+		d.Err = err
+		d.respond(http.StatusBadRequest, "text/plain; charset=utf-8", "Invalid sign-in link.\n")
+		return d
+	}
+	if screen != "" {
+		o.ScreenHint = screen
+	}
+	return c.SignIn(ctx, r, o)
 }
 
 // verifierCookiePrefix starts the name of every verifier cookie this
@@ -221,12 +259,17 @@ func (c *Client) clearVerifiers(d *Decision, r *Request, all bool) {
 	}
 }
 
-// CallbackResult describes a completed sign-in, for Config.OnSignIn.
+// CallbackResult describes a completed sign-in, for Config.OnSignIn and
+// Config.OnSignInSuccess.
 type CallbackResult struct {
 	Auth     *Auth
 	ReturnTo string
-	// State is the application state passed in SignInOptions.State.
+	// State is the application state passed in SignInOptions.State (from
+	// the sign-in link: anyone can write it, do not trust it).
 	State string
+	// Authentication is WorkOS's whole answer: the user, organization,
+	// authentication method, impersonator and the tokens. Never log it.
+	Authentication *workos.AuthenticateResponse
 }
 
 // Callback completes sign-in: it checks the state against the verifier
@@ -237,12 +280,16 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 	var d Decision
 	fail := func(status int, err error) Decision {
 		d.Err = err
+		c.observeSignIn(ctx, err, "")
 		msg := "Sign-in could not be completed. Please go back and sign in again.\n"
 		if status == http.StatusBadGateway {
 			msg = "Sign-in is temporarily unavailable (WorkOS could not be reached). Please try again in a moment.\n"
 			d.header().Set("Retry-After", "5")
 		}
 		d.respond(status, "text/plain; charset=utf-8", msg)
+		if c.cfg.OnSignInError != nil {
+			c.cfg.OnSignInError(ctx, r, &d)
+		}
 		return d
 	}
 	if e := r.query("error"); e != "" {
@@ -268,6 +315,11 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 	if st.Owner != flowOwner || st.CodeVerifier == "" || c.cfg.Clock().UnixMilli() > st.Expires {
 		return fail(http.StatusBadRequest, ErrInvalidState)
 	}
+	if st.RedirectURI != "" && !c.onRedirectURI(r, st.RedirectURI) {
+		// The code was issued for another redirect URI: WorkOS's code
+		// grant takes no redirect_uri, so the sealed state binds it.
+		return fail(http.StatusBadRequest, fmt.Errorf("%w: the callback was not served on the sign-in's redirect URI", ErrInvalidState))
+	}
 	// Not held back by the refresh breaker: a person is waiting, and a
 	// success closes the breaker for everyone.
 	resp, err := c.workos.AuthenticateWithCode(ctx, workos.CodeParams{
@@ -288,24 +340,57 @@ func (c *Client) Callback(ctx context.Context, r *Request) Decision {
 		}
 		return fail(http.StatusBadRequest, fmt.Errorf("%w: %w", ErrCodeExchange, err))
 	}
+	auth := res.auth()
+	returnTo := SafeReturnPath(st.ReturnTo, c.cfg.DefaultReturnTo)
+	result := CallbackResult{Auth: auth, ReturnTo: returnTo, State: st.Custom, Authentication: resp}
+	if c.cfg.OnSignInSuccess != nil {
+		to, err := c.cfg.OnSignInSuccess(ctx, r, result)
+		if err != nil {
+			// Nothing of the session reaches the browser; end it at WorkOS.
+			c.endSession(ctx, res.claims.SessionID, c.revocationTTL(res.claims))
+			return fail(http.StatusForbidden, fmt.Errorf("%w: %w", ErrSignInRejected, err))
+		}
+		if to != "" {
+			if target, ok := c.redirectTarget(to); ok {
+				returnTo = target
+			} else {
+				c.cfg.Logger.Warn("authkit: OnSignInSuccess returned a redirect that is neither a same-origin path nor on a trusted origin; using the return path")
+			}
+		}
+	}
 	c.setSession(&d, res.sealed)
+	c.observeSignIn(ctx, nil, res.session.AuthenticationMethod)
 	c.clearVerifiers(&d, r, false) // leftovers of abandoned flows; other tabs' pending flows stay
-	d.Auth = res.auth()
-	returnTo := SafeReturnPath(st.ReturnTo, "/")
+	d.Auth = auth
 	if c.cfg.OnSignIn != nil {
-		c.cfg.OnSignIn(CallbackResult{Auth: d.Auth, ReturnTo: returnTo, State: st.Custom})
+		result.ReturnTo = returnTo
+		c.cfg.OnSignIn(result)
 	}
 	d.redirect(http.StatusFound, returnTo)
 	return d
 }
 
+// onRedirectURI reports whether the callback request was served at the
+// path of the flow's redirect URI.
+func (c *Client) onRedirectURI(r *Request, redirectURI string) bool {
+	u, err := url.Parse(redirectURI)
+	return err == nil && r.URL != nil && r.URL.Path == u.Path
+}
+
 // SignOut clears the session cookie and redirects to the WorkOS logout URL
 // for the session (which ends it at WorkOS and returns to
-// Config.SignOutReturnTo), or to "/" when there is no session. Only POST is
+// Config.SignOutReturnTo, or to the query's return_to: see SignOutOptions),
+// or to "/" when there is no session. Only POST is
 // accepted unless Config.AllowGETSignOut is set, and only from the
 // application's origin (see Client.TrustedOrigin): a request from another
 // origin, a sibling subdomain included, gets 403.
 func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
+	return c.SignOutWith(ctx, r, SignOutOptions{ReturnTo: r.query(ParamReturnTo)})
+}
+
+// SignOutWith is SignOut with a per-request return URL (the adapters'
+// SignOut handlers pass the return_to form field or query parameter).
+func (c *Client) SignOutWith(ctx context.Context, r *Request, o SignOutOptions) Decision {
 	var d Decision
 	if r.Method != http.MethodPost && !(c.cfg.AllowGETSignOut && (r.Method == http.MethodGet || r.Method == http.MethodHead)) {
 		d.Err = ErrMethodNotAllowed
@@ -330,14 +415,19 @@ func (c *Client) SignOut(ctx context.Context, r *Request) Decision {
 			}
 		}
 		c.clearSession(&d)
+		c.signedOut(ctx, observe.SignOutUser)
 	}
 	c.clearVerifiers(&d, r, true)
+	returnTo := c.signOutReturnTo(o.ReturnTo)
 	if sid == "" {
-		d.redirect(http.StatusSeeOther, "/")
+		if o.ReturnTo == "" {
+			returnTo = "/"
+		}
+		d.redirect(http.StatusSeeOther, returnTo)
 		return d
 	}
 	c.endSession(ctx, sid, ttl)
-	d.redirect(http.StatusSeeOther, c.workos.LogoutURL(sid, c.cfg.SignOutReturnTo))
+	d.redirect(http.StatusSeeOther, c.workos.LogoutURL(sid, returnTo))
 	return d
 }
 
@@ -404,6 +494,7 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 	if !found || err != nil {
 		if found {
 			c.clearSession(&d)
+			c.signedOut(ctx, observe.SignOutInvalidCookie)
 		}
 		return c.signInAgain(ctx, r, d, returnTo)
 	}
@@ -422,6 +513,7 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 	switch {
 	case errors.Is(err, errSessionEnded):
 		c.clearSession(&d)
+		c.signedOut(ctx, endedCause(err))
 		d.Err = err
 		return c.signInAgain(ctx, r, d, returnTo)
 	case errors.Is(err, ErrUpstream):
@@ -443,6 +535,8 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 // Requirement is a condition a session must meet, checked by Require.
 type Requirement struct {
 	role, permission string
+	// recent is RequireRecentAuth's maximum age (0: none).
+	recent time.Duration
 }
 
 // RequireRole requires role (the session's role or one of its roles).
@@ -456,6 +550,9 @@ func (q Requirement) met(a *Auth) bool {
 }
 
 func (q Requirement) String() string {
+	if q.recent > 0 {
+		return "authentication within " + q.recent.String()
+	}
 	if q.role != "" {
 		return "role " + q.role
 	}
@@ -474,6 +571,12 @@ func (c *Client) Require(ctx context.Context, r *Request, auth *Auth, reqs ...Re
 	}
 	d.Auth = auth
 	for _, q := range reqs {
+		if q.recent > 0 {
+			if !c.recentlyAuthenticated(auth, q.recent) {
+				return c.reauthenticate(ctx, r, auth, q.recent)
+			}
+			continue
+		}
 		if !q.met(auth) {
 			d.Err = fmt.Errorf("%w: missing %s", ErrForbidden, q)
 			if c.cfg.IsAPIRequest(r) {

@@ -170,7 +170,7 @@ func TestInteropEngineCookieFieldNames(t *testing.T) {
 	require.NoError(t, err)
 	var m map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(plain, &m))
-	require.ElementsMatch(t, []string{"accessToken", "refreshToken", "user", "impersonator", "organizationId", "authenticationMethod"}, keys(m))
+	require.ElementsMatch(t, []string{"accessToken", "refreshToken", "user", "impersonator", "organizationId", "authenticationMethod", "authenticatedAt"}, keys(m))
 
 	var user map[string]json.RawMessage
 	require.NoError(t, json.Unmarshal(m["user"], &user))

@@ -191,6 +191,11 @@ func TestNodeSessionPayloadMatchesSDK(t *testing.T) {
 			res := n.do(nodeAPI{Op: "seal-response", RefreshToken: "replayed"})
 			require.True(t, res.OK, res.Error)
 			goPayload, nodePayload := unsealMap(t, goCookie, pw), unsealMap(t, res.Sealed, pw)
+			// Go adds the authentication time (RequireRecentAuth), a field
+			// the Node readers ignore; the rest is the SDK's.
+			require.Contains(t, goPayload, "authenticatedAt")
+			signedInAt := goPayload["authenticatedAt"]
+			delete(goPayload, "authenticatedAt")
 			require.Equal(t, nodePayload, goPayload, "Go's sign-in cookie is the Node SDK's for the same WorkOS response")
 			user := goPayload["user"].(map[string]any)
 			for _, k := range []string{"name", "externalId", "locale", "profilePictureUrl", "lastSignInAt", "metadata"} {
@@ -207,7 +212,10 @@ func TestNodeSessionPayloadMatchesSDK(t *testing.T) {
 			proxy.armLast(t)
 			res = n.do(nodeAPI{Op: "seal-response", RefreshToken: "replayed"})
 			require.True(t, res.OK, res.Error)
-			require.Equal(t, unsealMap(t, res.Sealed, pw), unsealMap(t, refreshed, pw), "Go's refreshed cookie is the Node SDK's for the same WorkOS response")
+			goRefreshed := unsealMap(t, refreshed, pw)
+			require.Equal(t, signedInAt, goRefreshed["authenticatedAt"], "a Go refresh keeps the authentication time")
+			delete(goRefreshed, "authenticatedAt")
+			require.Equal(t, unsealMap(t, res.Sealed, pw), goRefreshed, "Go's refreshed cookie is the Node SDK's for the same WorkOS response")
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package authkit
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/authkit-go/authkit/core/observe"
 	"github.com/authkit-go/authkit/core/token"
 	"github.com/authkit-go/authkit/core/workos"
 )
@@ -49,7 +51,13 @@ var (
 	// errRefreshPending: a proactive refresh did not finish within
 	// Config.RefreshWait; it goes on in the background.
 	errRefreshPending = errors.New("refresh still in progress")
+	// errBreakerOpen: the breaker held the call back.
+	errBreakerOpen = errors.New("WorkOS is failing; calls are paused (circuit open)")
 )
+
+// codeUnusable is the refused outcome's code when WorkOS spent the token
+// but its answer could not be used.
+const codeUnusable = "unusable_response"
 
 // Outcome kinds.
 const (
@@ -104,6 +112,9 @@ type refreshRequest struct {
 	wait time.Duration
 	// ip and ua describe the end user to WorkOS.
 	ip, ua string
+	// ctx is the requesting context's values (not its cancellation): the
+	// refresh's events and WorkOS calls are reported in it.
+	ctx context.Context
 }
 
 // refresh returns the session that succeeds s. Each refresh token is spent
@@ -132,8 +143,10 @@ func sessionOrg(res *refreshResult) string {
 
 func (c *Client) refreshOnce(ctx context.Context, q refreshRequest) (*refreshResult, error) {
 	key := tokenKey(q.session.RefreshToken)
+	q.ctx = context.WithoutCancel(ctx)
 	if o, ok := c.recent.Get(key, c.cfg.Clock()); ok {
 		if res, err, final := c.settled(o); final {
+			c.observeRefresh(q, settledOutcome(o, err), 0)
 			if err != nil {
 				return nil, err
 			}
@@ -141,7 +154,9 @@ func (c *Client) refreshOnce(ctx context.Context, q refreshRequest) (*refreshRes
 		}
 	}
 	q.ip, q.ua = strings.Clone(q.ip), strings.Clone(q.ua) // the flight may outlive the request
-	ch := c.flights.DoChan(key, func() (any, error) { return c.spend(key, q) })
+	// led: this request's flight spends the token (and reports the outcome).
+	led := false
+	ch := c.flights.DoChan(key, func() (any, error) { led = true; return c.spend(key, q) })
 	var timeout <-chan time.Time
 	if q.wait > 0 {
 		t := time.NewTimer(q.wait)
@@ -150,6 +165,9 @@ func (c *Client) refreshOnce(ctx context.Context, q refreshRequest) (*refreshRes
 	}
 	select {
 	case v := <-ch:
+		if !led {
+			c.observeRefresh(q, observe.RefreshDeduplicated, 0)
+		}
 		if v.Err != nil {
 			return nil, v.Err
 		}
@@ -254,6 +272,7 @@ func (c *Client) spend(key string, q refreshRequest) (any, error) {
 	prev, _ := c.recent.Get(key, c.cfg.Clock())
 	if prev != nil {
 		if res, err, final := c.settled(prev); final {
+			c.observeRefresh(q, settledOutcome(prev, err), 0)
 			return res, err
 		}
 	}
@@ -267,6 +286,7 @@ func (c *Client) spend(key string, q refreshRequest) (any, error) {
 			var found bool
 			b, found, err = c.store.wait(key, c.holdTTL())
 			if errors.Is(err, context.DeadlineExceeded) {
+				c.observeRefresh(q, observe.RefreshStoreWait, 0)
 				return nil, fmt.Errorf("%w: %w: another instance is still refreshing this session", ErrRefreshFailed, ErrUpstream)
 			}
 			if err == nil && !found {
@@ -287,6 +307,7 @@ func (c *Client) spend(key string, q refreshRequest) (any, error) {
 			}
 			c.remember(key, o, c.ttlOf(o, true))
 			if res, err, final := c.settled(o); final {
+				c.observeRefresh(q, settledOutcome(o, err), 0)
 				return res, err
 			}
 			// A backoff that has just run out (it leaves the store at
@@ -295,6 +316,7 @@ func (c *Client) spend(key string, q refreshRequest) (any, error) {
 		}
 	}
 	if !held {
+		c.observeRefresh(q, observe.RefreshStoreWait, 0)
 		return nil, fmt.Errorf("%w: %w: the session store did not settle this refresh", ErrRefreshFailed, ErrUpstream)
 	}
 	o, res, err := c.call(q, prev)
@@ -318,14 +340,14 @@ func (c *Client) spend(key string, q refreshRequest) (any, error) {
 // and the sealing of its result.
 func (c *Client) holdTTL() time.Duration { return c.workos.Timeout() + 5*time.Second }
 
-// call spends the refresh token at WorkOS (unless the breaker is open) and
-// turns the answer into an outcome (nil: nothing worth recording).
-func (c *Client) call(q refreshRequest, prev *outcome) (*outcome, *refreshResult, error) {
+// callWorkOS spends the refresh token at WorkOS (unless the breaker is open)
+// and turns the answer into an outcome (nil: nothing worth recording).
+func (c *Client) callWorkOS(q refreshRequest, prev *outcome) (*outcome, *refreshResult, error) {
 	s := q.session
 	if !c.breaker.allow(c.cfg.Clock()) {
-		return nil, nil, fmt.Errorf("%w: %w: WorkOS is failing; calls are paused (circuit open)", ErrRefreshFailed, ErrUpstream)
+		return nil, nil, fmt.Errorf("%w: %w: %w", ErrRefreshFailed, ErrUpstream, errBreakerOpen)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), c.workos.Timeout())
+	ctx, cancel := context.WithTimeout(cmp.Or(q.ctx, context.Background()), c.workos.Timeout())
 	defer cancel()
 	org := q.org
 	if org == "" {
@@ -356,7 +378,7 @@ func (c *Client) call(q refreshRequest, prev *outcome) (*outcome, *refreshResult
 	if err != nil {
 		// WorkOS spent the token but its answer is unusable: as good as a
 		// malformed answer; the token is gone, so refuse it from now on.
-		return &outcome{Kind: kindRefused, Code: "unusable_response"}, nil, err
+		return &outcome{Kind: kindRefused, Code: codeUnusable}, nil, err
 	}
 	ev.SessionID, ev.OrganizationID = res.claims.SessionID, sessionOrg(res)
 	if c.cfg.OnRefresh != nil {
@@ -508,10 +530,14 @@ type guardedStore struct {
 	s       Store
 	timeout time.Duration
 	log     *slog.Logger
+	obs     observe.Observer
 	down    atomic.Bool
 }
 
 func (g *guardedStore) failed(op string, err error) {
+	if g.obs != nil {
+		g.obs.Observe(context.Background(), observe.StoreError{Op: op})
+	}
 	if g.down.CompareAndSwap(false, true) {
 		g.log.Warn("authkit: session store unavailable; coordinating refreshes in this process only until it is back", "op", op, "err", err)
 	}

@@ -2,6 +2,7 @@ package authkit
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"github.com/authkit-go/authkit/core/internal/strictjson"
@@ -29,6 +30,7 @@ func decodeSession(s *session, b []byte) bool {
 		return false
 	}
 	var p session
+	var user strictjson.Member
 	for _, m := range members {
 		var dst *string
 		switch m.Name {
@@ -41,14 +43,27 @@ func decodeSession(s *session, b []byte) bool {
 		case "authenticationMethod":
 			dst = &p.AuthenticationMethod
 		case "user":
-			if m.Text == "null" || !decodeUser(&p.User, m.Value, m.Text) {
+			if m.Text == "null" || m.Text[0] != '{' {
 				return false
 			}
+			user = m
 			continue
 		case "impersonator":
 			if m.Text != "null" {
 				return false
 			}
+			continue
+		case "authenticatedAt":
+			if m.Text == "null" {
+				continue
+			}
+			// An integer as encoding/json reads it into an int64; any
+			// other number (fraction, exponent, overflow) goes the slow way.
+			n, err := strconv.ParseInt(m.Text, 10, 64)
+			if err != nil {
+				return false
+			}
+			p.AuthenticatedAt = n
 			continue
 		default:
 			if foldsToKnown(m.Name, sessionKeys) {
@@ -57,12 +72,36 @@ func decodeSession(s *session, b []byte) bool {
 			if p.extra == nil {
 				p.extra = map[string]json.RawMessage{}
 			}
-			p.extra[m.Name] = []byte(m.Text) // a copy: b is not kept
+			p.extra[strings.Clone(m.Name)] = []byte(m.Text) // copies: text is not kept
 			continue
 		}
 		if !plainString(m.Text, dst) {
 			return false
 		}
+	}
+	if user.Name == "" {
+		return false // as encoding/json would leave it: no user, no raw
+	}
+	// What a remembered session keeps, in one string: the payload without
+	// its keys and punctuation (a 1.5 KB cookie JSON would otherwise keep
+	// ~120 bytes more, past an allocation size class).
+	var keep strings.Builder
+	strs := [...]*string{&p.AccessToken, &p.RefreshToken, &p.OrganizationID, &p.AuthenticationMethod}
+	size := len(user.Text)
+	for _, f := range strs {
+		size += len(*f)
+	}
+	keep.Grow(size)
+	for _, f := range strs {
+		keep.WriteString(*f)
+	}
+	keep.WriteString(user.Text)
+	kept, off := keep.String(), 0
+	for _, f := range strs {
+		*f, off = kept[off:off+len(*f)], off+len(*f)
+	}
+	if !decodeUser(&p.User, user.Value, kept[off:]) {
+		return false
 	}
 	*s = p
 	return true

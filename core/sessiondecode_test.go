@@ -24,6 +24,14 @@ var sessionShapes = []string{
 	`{"accessToken":"a","refreshToken":"r","user":{"id":"u","emailVerified":null,"firstName":5}}`,
 	"{\"accessToken\":\"\xff\",\"refreshToken\":\"r\",\"user\":{\"id\":\"u\"}}",
 	` {"accessToken":"a","refreshToken":"r","user":{"id":"u"}} `,
+	`{"accessToken":"a","refreshToken":"r","user":{"id":"u"},"authenticatedAt":1700000000000}`,
+	`{"accessToken":"a","refreshToken":"r","user":{"id":"u"},"authenticatedAt":null}`,
+	`{"accessToken":"a","refreshToken":"r","user":{"id":"u"},"authenticatedAt":1.5}`,
+	`{"accessToken":"a","refreshToken":"r","user":{"id":"u"},"authenticatedAt":1e3}`,
+	`{"accessToken":"a","refreshToken":"r","user":{"id":"u"},"authenticatedAt":-0}`,
+	`{"accessToken":"a","refreshToken":"r","user":{"id":"u"},"authenticatedAt":99999999999999999999}`,
+	`{"accessToken":"a","refreshToken":"r","user":{"id":"u"},"authenticatedAt":"1"}`,
+	`{"accessToken":"a","refreshToken":"r","user":{"id":"u"},"AuthenticatedAt":1}`,
 	`{}`, `[]`, `null`, `{"user":{}}`,
 }
 

@@ -3,13 +3,14 @@ module github.com/authkit-go/authkit/examples
 go 1.26.0
 
 require (
-	github.com/authkit-go/authkit/adapters/echo v0.0.0
-	github.com/authkit-go/authkit/adapters/fiber v0.0.0
-	github.com/authkit-go/authkit/adapters/fiberv3 v0.0.0
-	github.com/authkit-go/authkit/adapters/gin v0.0.0
-	github.com/authkit-go/authkit/adapters/nethttp v0.0.0
-	github.com/authkit-go/authkit/core v0.0.0
-	github.com/authkit-go/authkit/stores/redis v0.0.0
+	connectrpc.com/connect v1.21.1
+	github.com/authkit-go/authkit/adapters/echo v0.1.0
+	github.com/authkit-go/authkit/adapters/fiber v0.1.0
+	github.com/authkit-go/authkit/adapters/fiberv3 v0.1.0
+	github.com/authkit-go/authkit/adapters/gin v0.1.0
+	github.com/authkit-go/authkit/adapters/nethttp v0.1.0
+	github.com/authkit-go/authkit/core v0.1.0
+	github.com/authkit-go/authkit/stores/redis v0.1.0
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/gin-gonic/gin v1.12.0
@@ -18,10 +19,15 @@ require (
 	github.com/labstack/echo/v4 v4.16.4
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/stretchr/testify v1.12.1
+	google.golang.org/grpc v1.85.0
 )
+
+require google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
 
 require (
 	github.com/andybalholm/brotli v1.2.0 // indirect
+	github.com/authkit-go/authkit/adapters/connect v0.1.0
+	github.com/authkit-go/authkit/adapters/grpc v0.1.0
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
 	github.com/bytedance/sonic/loader v0.5.0 // indirect
@@ -76,7 +82,7 @@ require (
 	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
-	google.golang.org/protobuf v1.36.10 // indirect
+	google.golang.org/protobuf v1.36.12
 )
 
 replace (
@@ -88,3 +94,7 @@ replace (
 	github.com/authkit-go/authkit/core => ../core
 	github.com/authkit-go/authkit/stores/redis => ../stores/redis
 )
+
+replace github.com/authkit-go/authkit/adapters/grpc => ../adapters/grpc
+
+replace github.com/authkit-go/authkit/adapters/connect => ../adapters/connect

@@ -17,6 +17,7 @@ package authkitecho
 
 import (
 	"context"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -69,6 +70,12 @@ func WithRole(role string) Option {
 // WithPermission makes RequireAuth require permission (403 otherwise).
 func WithPermission(permission string) Option {
 	return authkit.WithRequirements[echo.Context](authkit.RequirePermission(permission))
+}
+
+// WithRecentAuth makes RequireAuth require a sign-in within maxAge
+// (authkit.RequireRecentAuth): older sessions sign in again with max_age.
+func WithRecentAuth(maxAge time.Duration) Option {
+	return authkit.WithRequirements[echo.Context](authkit.RequireRecentAuth(maxAge))
 }
 
 // WithOnRefresh is called on each request whose session was refreshed.
@@ -180,9 +187,15 @@ func Callback(kit *authkit.Client) echo.HandlerFunc {
 	return func(c echo.Context) error { return serve(c, kit.Callback) }
 }
 
-// SignOut ends the session (POST only by default).
+// SignOut ends the session (POST only by default), then WorkOS sends the
+// browser to the return_to form field or query parameter when it is
+// allowed (authkit.SignOutOptions), else to Config.SignOutReturnTo.
 func SignOut(kit *authkit.Client) echo.HandlerFunc {
-	return func(c echo.Context) error { return serve(c, kit.SignOut) }
+	return func(c echo.Context) error {
+		return serve(c, func(ctx context.Context, r *authkit.Request) authkit.Decision {
+			return kit.SignOutWith(ctx, r, authkit.SignOutOptions{ReturnTo: c.FormValue(authkit.ParamReturnTo)})
+		})
+	}
 }
 
 // SwitchOrganization switches the session to the organization_id form

@@ -14,7 +14,8 @@ import (
 
 func TestConformance(t *testing.T) {
 	conformance.Run(t, conformance.Harness{
-		Name: "echo",
+		Name:   "echo",
+		Parity: true,
 		New: func(t *testing.T, kit *authkit.Client) conformance.Server {
 			return conformance.ServeHTTP(t, newApp(kit))
 		},
@@ -77,5 +78,14 @@ func newApp(kit *authkit.Client) *echo.Echo {
 	e.GET(conformance.PathCallback, authkitecho.Callback(kit))
 	e.Match([]string{http.MethodGet, http.MethodPost}, conformance.PathSignOut, authkitecho.SignOut(kit))
 	e.Match([]string{http.MethodGet, http.MethodPost}, conformance.PathSwitchOrganization, authkitecho.SwitchOrganization(kit))
+	e.GET(conformance.PathRecent, report, authkitecho.RequireAuth(kit, authkitecho.WithRecentAuth(conformance.RecentAuthMaxAge)))
+	parity := conformance.ParityHandler(kit)
+	e.Match([]string{http.MethodGet, http.MethodPost}, conformance.PathParity+"/*", func(c echo.Context) error {
+		form, _ := c.FormParams()
+		r := c.Request()
+		d := parity(r.Context(), authkit.FromHTTPRequest(r), form)
+		d.Write(c.Response())
+		return nil
+	})
 	return e
 }

@@ -3,10 +3,12 @@ package authkitecho_test
 import (
 	"log"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	authkit "github.com/authkit-go/authkit/core"
+	"github.com/authkit-go/authkit/core/workos"
 
 	authkitecho "github.com/authkit-go/authkit/adapters/echo"
 )
@@ -77,4 +79,40 @@ func ExampleAccessToken() {
 		return nil
 	}
 	_ = handler
+}
+
+// Handlers call the client directly with authkit.FromHTTPRequest(c.Request())
+// and write the Decision: refresh now, save a session from the app's own
+// password page, a sign-in link with options, a recent-sign-in guard.
+func Example_handlers() {
+	kit, err := authkit.New(authkit.Config{AcceptAPIKeys: true}) // Bearer <WorkOS API key> on API routes
+	if err != nil {
+		log.Fatal(err)
+	}
+	e := echo.New()
+	e.Use(authkitecho.Middleware(kit))
+	e.POST("/refresh", func(c echo.Context) error {
+		d := kit.Refresh(c.Request().Context(), authkit.FromHTTPRequest(c.Request()), authkit.RefreshOptions{OrganizationID: c.FormValue("organization_id")})
+		d.Write(c.Response()) // the new session cookie
+		if d.Err != nil {
+			return c.String(http.StatusConflict, "could not refresh")
+		}
+		return c.JSON(http.StatusOK, d.Auth)
+	})
+	e.POST("/password-sign-in", func(c echo.Context) error {
+		ctx := c.Request().Context()
+		resp, err := kit.WorkOS().AuthenticateWithPassword(ctx, workos.PasswordParams{Email: c.FormValue("email"), Password: c.FormValue("password")})
+		if err != nil {
+			return c.String(http.StatusUnauthorized, "wrong email or password")
+		}
+		d := kit.SaveSession(ctx, authkit.FromHTTPRequest(c.Request()), resp)
+		d.Write(c.Response())
+		return c.Redirect(http.StatusSeeOther, "/account")
+	})
+	e.GET("/sign-in-link", func(c echo.Context) error {
+		link, _ := kit.SignInURL(authkit.SignInOptions{ReturnTo: "/account", OrganizationID: c.QueryParam("org"), MaxAge: time.Hour})
+		return c.String(http.StatusOK, link)
+	})
+	e.GET("/settings/security", func(c echo.Context) error { return c.String(http.StatusOK, "settings") },
+		authkitecho.RequireAuth(kit, authkitecho.WithRecentAuth(10*time.Minute)))
 }

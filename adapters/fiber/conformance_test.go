@@ -2,6 +2,7 @@ package authkitfiber_test
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,7 +16,8 @@ import (
 
 func TestConformance(t *testing.T) {
 	conformance.Run(t, conformance.Harness{
-		Name: "fiber",
+		Name:   "fiber",
+		Parity: true,
 		New: func(t *testing.T, kit *authkit.Client) conformance.Server {
 			return server(newApp(kit))
 		},
@@ -80,5 +82,15 @@ func newApp(kit *authkit.Client) *fiber.App {
 	app.Get(conformance.PathCallback, authkitfiber.Callback(kit))
 	app.All(conformance.PathSignOut, authkitfiber.SignOut(kit))
 	app.Post(conformance.PathSwitchOrganization, authkitfiber.SwitchOrganization(kit))
+	app.Get(conformance.PathRecent, authkitfiber.RequireAuth(kit, authkitfiber.WithRecentAuth(conformance.RecentAuthMaxAge)), report)
+	parity := conformance.ParityHandler(kit)
+	app.All(conformance.PathParity+"/*", func(c *fiber.Ctx) error {
+		form := url.Values{}
+		for k, v := range c.Request().PostArgs().All() {
+			form.Add(string(k), string(v))
+		}
+		d := parity(c.UserContext(), authkitfiber.Request(c), form)
+		return authkitfiber.Write(c, &d)
+	})
 	return app
 }

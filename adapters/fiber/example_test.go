@@ -2,10 +2,12 @@ package authkitfiber_test
 
 import (
 	"log"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	authkit "github.com/authkit-go/authkit/core"
+	"github.com/authkit-go/authkit/core/workos"
 
 	authkitfiber "github.com/authkit-go/authkit/adapters/fiber"
 )
@@ -62,4 +64,39 @@ func ExampleRequireAuth() {
 		return c.SendString(authkitfiber.AccessToken(c))
 	})
 	log.Fatal(app.Listen(":3000"))
+}
+
+// Handlers call the client directly with authkitfiber.Request(c) and write the
+// Decision with authkitfiber.Write: refresh now, save a session from the app's own
+// password page, a sign-in link with options, a recent-sign-in guard.
+func Example_handlers() {
+	kit, err := authkit.New(authkit.Config{AcceptAPIKeys: true}) // Bearer <WorkOS API key> on API routes
+	if err != nil {
+		log.Fatal(err)
+	}
+	app := fiber.New()
+	app.Use(authkitfiber.Middleware(kit))
+	app.Post("/refresh", func(c *fiber.Ctx) error {
+		d := kit.Refresh(c.UserContext(), authkitfiber.Request(c), authkit.RefreshOptions{OrganizationID: c.FormValue("organization_id")})
+		if d.Err != nil {
+			d.Respond(fiber.StatusConflict, "text/plain", []byte("could not refresh"))
+		}
+		return authkitfiber.Write(c, &d) // the new session cookie
+	})
+	app.Post("/password-sign-in", func(c *fiber.Ctx) error {
+		resp, err := kit.WorkOS().AuthenticateWithPassword(c.UserContext(), workos.PasswordParams{Email: c.FormValue("email"), Password: c.FormValue("password")})
+		if err != nil {
+			return c.Status(fiber.StatusUnauthorized).SendString("wrong email or password")
+		}
+		d := kit.SaveSession(c.UserContext(), authkitfiber.Request(c), resp)
+		d.Redirect(fiber.StatusSeeOther, "/account")
+		return authkitfiber.Write(c, &d)
+	})
+	app.Get("/sign-in-link", func(c *fiber.Ctx) error {
+		link, _ := kit.SignInURL(authkit.SignInOptions{ReturnTo: "/account", OrganizationID: c.Query("org"), MaxAge: time.Hour})
+		return c.SendString(link)
+	})
+	app.Get("/settings/security", authkitfiber.RequireAuth(kit, authkitfiber.WithRecentAuth(10*time.Minute)), func(c *fiber.Ctx) error {
+		return c.SendString("settings")
+	})
 }

@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v3"
 
@@ -66,6 +67,12 @@ func WithRole(role string) Option {
 // WithPermission makes RequireAuth require permission (403 otherwise).
 func WithPermission(permission string) Option {
 	return authkit.WithRequirements[fiber.Ctx](authkit.RequirePermission(permission))
+}
+
+// WithRecentAuth makes RequireAuth require a sign-in within maxAge
+// (authkit.RequireRecentAuth): older sessions sign in again with max_age.
+func WithRecentAuth(maxAge time.Duration) Option {
+	return authkit.WithRequirements[fiber.Ctx](authkit.RequireRecentAuth(maxAge))
 }
 
 // WithOnRefresh is called on each request whose session was refreshed.
@@ -130,7 +137,7 @@ func RequireAuth(kit *authkit.Client, opts ...Option) fiber.Handler {
 // load runs the core's Load, stores the Auth and writes the decision; done
 // is true when the response is complete.
 func load(kit *authkit.Client, cfg *authkit.AdapterConfig[fiber.Ctx], c fiber.Ctx) (done bool, err error) {
-	r := request(kit, c)
+	r := request(kit.RequestHeaders(), c)
 	d := kit.Load(c.Context(), r)
 	c.Locals(authKey{}, d.Auth)
 	c.SetContext(authkit.NewContext(c.Context(), d.Auth))
@@ -175,11 +182,11 @@ func send(c fiber.Ctx, d *authkit.Decision) bool {
 }
 
 // request copies what the core reads from the fasthttp request: nothing in
-// it aliases fasthttp's buffers. (c.Method() needs no copy: Fiber v3 returns
+// it aliases fasthttp's buffers. Of the headers, it copies those named
+// (Client.RequestHeaders, for Load), or every one when names is nil. (c.Method() needs no copy: Fiber v3 returns
 // one of its configured method strings.)
-func request(kit *authkit.Client, c fiber.Ctx) *authkit.Request {
+func request(names []string, c fiber.Ctx) *authkit.Request {
 	h := make(http.Header)
-	names := kit.RequestHeaders()
 	for k, v := range c.Request().Header.All() {
 		if name, ok := authkit.WantHeader(names, k); ok {
 			h[name] = append(h[name], string(v))
@@ -193,8 +200,8 @@ func request(kit *authkit.Client, c fiber.Ctx) *authkit.Request {
 }
 
 // serve answers c with one of the core's route handlers.
-func serve(kit *authkit.Client, c fiber.Ctx, route func(context.Context, *authkit.Request) authkit.Decision) error {
-	d := route(c.Context(), request(kit, c))
+func serve(c fiber.Ctx, route func(context.Context, *authkit.Request) authkit.Decision) error {
+	d := route(c.Context(), request(nil, c))
 	send(c, &d)
 	return nil
 }
@@ -202,30 +209,50 @@ func serve(kit *authkit.Client, c fiber.Ctx, route func(context.Context, *authki
 // SignIn redirects to WorkOS sign-in (query: return_to, login_hint,
 // organization_id).
 func SignIn(kit *authkit.Client) fiber.Handler {
-	return func(c fiber.Ctx) error { return serve(kit, c, kit.HandleSignIn) }
+	return func(c fiber.Ctx) error { return serve(c, kit.HandleSignIn) }
 }
 
 // SignUp redirects to WorkOS sign-up (same query as SignIn).
 func SignUp(kit *authkit.Client) fiber.Handler {
-	return func(c fiber.Ctx) error { return serve(kit, c, kit.HandleSignUp) }
+	return func(c fiber.Ctx) error { return serve(c, kit.HandleSignUp) }
 }
 
 // Callback completes sign-in; mount it at the path of WORKOS_REDIRECT_URI.
 func Callback(kit *authkit.Client) fiber.Handler {
-	return func(c fiber.Ctx) error { return serve(kit, c, kit.Callback) }
+	return func(c fiber.Ctx) error { return serve(c, kit.Callback) }
 }
 
 // SignOut ends the session (POST only by default; mount it for all methods
 // with app.All so other methods get 405).
+// The return_to form field or query parameter, when allowed, is where
+// WorkOS sends the browser afterwards (authkit.SignOutOptions).
 func SignOut(kit *authkit.Client) fiber.Handler {
-	return func(c fiber.Ctx) error { return serve(kit, c, kit.SignOut) }
+	return func(c fiber.Ctx) error {
+		returnTo := strings.Clone(c.FormValue(authkit.ParamReturnTo))
+		return serve(c, func(ctx context.Context, r *authkit.Request) authkit.Decision {
+			return kit.SignOutWith(ctx, r, authkit.SignOutOptions{ReturnTo: returnTo})
+		})
+	}
+}
+
+// Request translates the request into the core's, for calling the
+// client's functions from a handler (kit.Refresh, kit.SaveSession,
+// kit.SignOutWith, ...). Every value is copied: it is safe to keep after
+// the handler returns.
+func Request(c fiber.Ctx) *authkit.Request { return request(nil, c) }
+
+// Write writes a decision the client returned to the response: its headers
+// and cookies and, when d.Done(), its status and body.
+func Write(c fiber.Ctx, d *authkit.Decision) error {
+	send(c, d)
+	return nil
 }
 
 // SwitchOrganization switches the session to the organization_id form
 // field (POST), then redirects to the return_to field.
 func SwitchOrganization(kit *authkit.Client) fiber.Handler {
 	return func(c fiber.Ctx) error {
-		return serve(kit, c, func(ctx context.Context, r *authkit.Request) authkit.Decision {
+		return serve(c, func(ctx context.Context, r *authkit.Request) authkit.Decision {
 			return kit.SwitchOrganization(ctx, r,
 				strings.Clone(c.FormValue(authkit.ParamOrganizationID)), strings.Clone(c.FormValue(authkit.ParamReturnTo)))
 		})

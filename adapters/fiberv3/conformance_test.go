@@ -2,6 +2,7 @@ package authkitfiberv3_test
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/gofiber/fiber/v3"
@@ -15,7 +16,8 @@ import (
 
 func TestConformance(t *testing.T) {
 	conformance.Run(t, conformance.Harness{
-		Name: "fiberv3",
+		Name:   "fiberv3",
+		Parity: true,
 		New: func(t *testing.T, kit *authkit.Client) conformance.Server {
 			return server(newApp(kit))
 		},
@@ -80,5 +82,15 @@ func newApp(kit *authkit.Client) *fiber.App {
 	app.Get(conformance.PathCallback, authkitfiberv3.Callback(kit))
 	app.All(conformance.PathSignOut, authkitfiberv3.SignOut(kit))
 	app.Post(conformance.PathSwitchOrganization, authkitfiberv3.SwitchOrganization(kit))
+	app.Get(conformance.PathRecent, authkitfiberv3.RequireAuth(kit, authkitfiberv3.WithRecentAuth(conformance.RecentAuthMaxAge)), report)
+	parity := conformance.ParityHandler(kit)
+	app.All(conformance.PathParity+"/*", func(c fiber.Ctx) error {
+		form := url.Values{}
+		for k, v := range c.Request().PostArgs().All() {
+			form.Add(string(k), string(v))
+		}
+		d := parity(c.Context(), authkitfiberv3.Request(c), form)
+		return authkitfiberv3.Write(c, &d)
+	})
 	return app
 }

@@ -3,7 +3,7 @@ module github.com/authkit-go/authkit/adapters/fiberv3
 go 1.26.0
 
 require (
-	github.com/authkit-go/authkit/core v0.0.0
+	github.com/authkit-go/authkit/core v0.1.0
 	github.com/gofiber/fiber/v3 v3.1.0
 	github.com/stretchr/testify v1.12.1
 	github.com/valyala/fasthttp v1.69.0

@@ -13,6 +13,7 @@ package authkitgin
 
 import (
 	"context"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -55,6 +56,12 @@ func WithRole(role string) Option {
 // WithPermission makes RequireAuth require permission (403 otherwise).
 func WithPermission(permission string) Option {
 	return authkit.WithRequirements[*gin.Context](authkit.RequirePermission(permission))
+}
+
+// WithRecentAuth makes RequireAuth require a sign-in within maxAge
+// (authkit.RequireRecentAuth): older sessions sign in again with max_age.
+func WithRecentAuth(maxAge time.Duration) Option {
+	return authkit.WithRequirements[*gin.Context](authkit.RequireRecentAuth(maxAge))
 }
 
 // WithOnRefresh is called on each request whose session was refreshed.
@@ -158,9 +165,15 @@ func Callback(kit *authkit.Client) gin.HandlerFunc {
 	return func(c *gin.Context) { serve(c, kit.Callback) }
 }
 
-// SignOut ends the session (POST only by default).
+// SignOut ends the session (POST only by default), then WorkOS sends the
+// browser to the return_to form field or query parameter when it is
+// allowed (authkit.SignOutOptions), else to Config.SignOutReturnTo.
 func SignOut(kit *authkit.Client) gin.HandlerFunc {
-	return func(c *gin.Context) { serve(c, kit.SignOut) }
+	return func(c *gin.Context) {
+		serve(c, func(ctx context.Context, r *authkit.Request) authkit.Decision {
+			return kit.SignOutWith(ctx, r, authkit.SignOutOptions{ReturnTo: formValue(c, authkit.ParamReturnTo)})
+		})
+	}
 }
 
 // SwitchOrganization switches the session to the organization_id form

@@ -20,7 +20,8 @@ func TestMain(m *testing.M) {
 
 func TestConformance(t *testing.T) {
 	conformance.Run(t, conformance.Harness{
-		Name: "gin",
+		Name:   "gin",
+		Parity: true,
 		New: func(t *testing.T, kit *authkit.Client) conformance.Server {
 			return conformance.ServeHTTP(t, newApp(kit))
 		},
@@ -80,5 +81,12 @@ func newApp(kit *authkit.Client) *gin.Engine {
 	r.GET(conformance.PathCallback, authkitgin.Callback(kit))
 	r.Match([]string{http.MethodGet, http.MethodPost}, conformance.PathSignOut, authkitgin.SignOut(kit))
 	r.Match([]string{http.MethodGet, http.MethodPost}, conformance.PathSwitchOrganization, authkitgin.SwitchOrganization(kit))
+	r.GET(conformance.PathRecent, authkitgin.RequireAuth(kit, authkitgin.WithRecentAuth(conformance.RecentAuthMaxAge)), report)
+	parity := conformance.ParityHandler(kit)
+	r.Match([]string{http.MethodGet, http.MethodPost}, conformance.PathParity+"/*rest", func(c *gin.Context) {
+		_ = c.Request.ParseForm()
+		d := parity(c.Request.Context(), authkit.FromHTTPRequest(c.Request), c.Request.PostForm)
+		d.Write(c.Writer)
+	})
 	return r
 }

@@ -3,10 +3,12 @@ package authkitgin_test
 import (
 	"log"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	authkit "github.com/authkit-go/authkit/core"
+	"github.com/authkit-go/authkit/core/workos"
 
 	authkitgin "github.com/authkit-go/authkit/adapters/gin"
 )
@@ -74,4 +76,42 @@ func ExampleAccessToken() {
 		// ...
 	}
 	_ = handler
+}
+
+// Handlers call the client directly with authkit.FromHTTPRequest(c.Request)
+// and write the Decision: refresh now, save a session from the app's own
+// password page, a sign-in link with options, a recent-sign-in guard.
+func Example_handlers() {
+	kit, err := authkit.New(authkit.Config{AcceptAPIKeys: true}) // Bearer <WorkOS API key> on API routes
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := gin.New()
+	r.Use(authkitgin.Middleware(kit))
+	r.POST("/refresh", func(c *gin.Context) {
+		d := kit.Refresh(c.Request.Context(), authkit.FromHTTPRequest(c.Request), authkit.RefreshOptions{OrganizationID: c.PostForm("organization_id")})
+		d.Write(c.Writer) // the new session cookie
+		if d.Err != nil {
+			c.String(http.StatusConflict, "could not refresh")
+			return
+		}
+		c.JSON(http.StatusOK, d.Auth)
+	})
+	r.POST("/password-sign-in", func(c *gin.Context) {
+		resp, err := kit.WorkOS().AuthenticateWithPassword(c, workos.PasswordParams{Email: c.PostForm("email"), Password: c.PostForm("password")})
+		if err != nil {
+			c.String(http.StatusUnauthorized, "wrong email or password")
+			return
+		}
+		d := kit.SaveSession(c, authkit.FromHTTPRequest(c.Request), resp)
+		d.Write(c.Writer)
+		c.Redirect(http.StatusSeeOther, "/account")
+	})
+	r.GET("/sign-in-link", func(c *gin.Context) {
+		link, _ := kit.SignInURL(authkit.SignInOptions{ReturnTo: "/account", OrganizationID: c.Query("org"), MaxAge: time.Hour})
+		c.String(http.StatusOK, link)
+	})
+	r.GET("/settings/security", authkitgin.RequireAuth(kit, authkitgin.WithRecentAuth(10*time.Minute)), func(c *gin.Context) {
+		c.String(http.StatusOK, "settings")
+	})
 }

@@ -3,7 +3,7 @@ module github.com/authkit-go/authkit/adapters/gin
 go 1.26.0
 
 require (
-	github.com/authkit-go/authkit/core v0.0.0
+	github.com/authkit-go/authkit/core v0.1.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/stretchr/testify v1.12.1
 )

@@ -14,6 +14,7 @@ package authkithttp
 import (
 	"context"
 	"net/http"
+	"time"
 
 	authkit "github.com/authkit-go/authkit/core"
 )
@@ -47,6 +48,12 @@ func WithRole(role string) Option {
 // WithPermission makes RequireAuth require permission (403 otherwise).
 func WithPermission(permission string) Option {
 	return authkit.WithRequirements[*http.Request](authkit.RequirePermission(permission))
+}
+
+// WithRecentAuth makes RequireAuth require a sign-in within maxAge
+// (authkit.RequireRecentAuth): older sessions sign in again with max_age.
+func WithRecentAuth(maxAge time.Duration) Option {
+	return authkit.WithRequirements[*http.Request](authkit.RequireRecentAuth(maxAge))
 }
 
 // WithOnRefresh is called on each request whose session was refreshed.
@@ -158,9 +165,15 @@ func Callback(kit *authkit.Client) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(w, r, kit.Callback) })
 }
 
-// SignOut ends the session (POST only by default).
+// SignOut ends the session (POST only by default), then WorkOS sends the
+// browser to the return_to form field or query parameter when it is
+// allowed (authkit.SignOutOptions), else to Config.SignOutReturnTo.
 func SignOut(kit *authkit.Client) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(w, r, kit.SignOut) })
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serve(w, r, func(ctx context.Context, req *authkit.Request) authkit.Decision {
+			return kit.SignOutWith(ctx, req, authkit.SignOutOptions{ReturnTo: r.FormValue(authkit.ParamReturnTo)})
+		})
+	})
 }
 
 // SwitchOrganization switches the session to the organization_id form

@@ -13,7 +13,8 @@ import (
 
 func TestConformance(t *testing.T) {
 	conformance.Run(t, conformance.Harness{
-		Name: "nethttp",
+		Name:   "nethttp",
+		Parity: true,
 		New: func(t *testing.T, kit *authkit.Client) conformance.Server {
 			return conformance.ServeHTTP(t, newApp(kit))
 		},
@@ -71,5 +72,12 @@ func newApp(kit *authkit.Client) http.Handler {
 	mux.Handle(conformance.PathCallback, authkithttp.Callback(kit))
 	mux.Handle(conformance.PathSignOut, authkithttp.SignOut(kit))
 	mux.Handle(conformance.PathSwitchOrganization, authkithttp.SwitchOrganization(kit))
+	mux.Handle("GET "+conformance.PathRecent, authkithttp.RequireAuth(kit, authkithttp.WithRecentAuth(conformance.RecentAuthMaxAge))(http.HandlerFunc(report)))
+	parity := conformance.ParityHandler(kit)
+	mux.HandleFunc(conformance.PathParity+"/", func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		d := parity(r.Context(), authkit.FromHTTPRequest(r), r.PostForm)
+		d.Write(w)
+	})
 	return authkithttp.Middleware(kit)(mux)
 }

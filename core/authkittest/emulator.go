@@ -49,6 +49,41 @@ const (
 	EndpointListSessions Endpoint = "sessions:list"
 )
 
+// Endpoints of the password, magic auth and email verification sign-in
+// (credentials.go), organizations (organizations.go) and API keys
+// (apikeys.go).
+const (
+	// EndpointPasswordGrant is the password grant of authenticate.
+	EndpointPasswordGrant Endpoint = "authenticate:password"
+	// EndpointMagicAuthGrant is the magic auth grant of authenticate.
+	EndpointMagicAuthGrant Endpoint = "authenticate:magic_auth"
+	// EndpointEmailVerificationGrant is the email verification grant of
+	// authenticate.
+	EndpointEmailVerificationGrant Endpoint = "authenticate:email_verification"
+	// EndpointCreateMagicAuth is POST /user_management/magic_auth.
+	EndpointCreateMagicAuth Endpoint = "magic_auth:create"
+	// EndpointGetMagicAuth is GET /user_management/magic_auth/{id}.
+	EndpointGetMagicAuth Endpoint = "magic_auth:get"
+	// EndpointGetEmailVerification is
+	// GET /user_management/email_verification/{id}.
+	EndpointGetEmailVerification Endpoint = "email_verification:get"
+	// EndpointGetOrganization is GET /organizations/{id}.
+	EndpointGetOrganization Endpoint = "organizations:get"
+	// EndpointListMemberships is
+	// GET /user_management/organization_memberships.
+	EndpointListMemberships Endpoint = "organization_memberships:list"
+	// EndpointCreateAPIKey is POST /organizations/{id}/api_keys and
+	// POST /user_management/users/{id}/api_keys.
+	EndpointCreateAPIKey Endpoint = "api_keys:create"
+	// EndpointListAPIKeys is GET /organizations/{id}/api_keys and
+	// GET /user_management/users/{id}/api_keys.
+	EndpointListAPIKeys Endpoint = "api_keys:list"
+	// EndpointDeleteAPIKey is DELETE /api_keys/{id}.
+	EndpointDeleteAPIKey Endpoint = "api_keys:delete"
+	// EndpointValidateAPIKey is POST /api_keys/validations.
+	EndpointValidateAPIKey Endpoint = "api_keys:validate"
+)
+
 // Fault is an injected failure (see FailNext). After Delay (cut short when
 // the request's context ends or the emulator closes), the emulator answers
 // with Status, Header and Body. If Status is 0 the request is served
@@ -199,6 +234,8 @@ type Emulator struct {
 	counts      map[Endpoint]int
 	faults      map[Endpoint][]Fault
 	addr        string
+	creds       credentials // passwords, magic auth, email verification
+	keys        apiKeys     // API keys
 }
 
 type pendingAuth struct {
@@ -293,6 +330,8 @@ func New(opts ...Option) (*Emulator, error) {
 		refresh:     map[string]*refreshEntry{},
 		counts:      map[Endpoint]int{},
 		faults:      map[Endpoint][]Fault{},
+		creds:       newCredentials(),
+		keys:        newAPIKeys(),
 	}
 	e.handler = e.routes()
 	e.srv = &http.Server{Handler: e.handler, ReadHeaderTimeout: 10 * time.Second}

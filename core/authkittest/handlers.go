@@ -26,6 +26,17 @@ func (e *Emulator) routes() http.Handler {
 	mux.HandleFunc("GET /user_management/sessions/logout", e.handleLogout)
 	mux.HandleFunc("POST /user_management/sessions/revoke", e.handleRevokeSession)
 	mux.HandleFunc("GET /user_management/users/{id}/sessions", e.handleListSessions)
+	mux.HandleFunc("POST /user_management/magic_auth", e.handleCreateMagicAuth)
+	mux.HandleFunc("GET /user_management/magic_auth/{id}", e.handleGetMagicAuth)
+	mux.HandleFunc("GET /user_management/email_verification/{id}", e.handleGetEmailVerification)
+	mux.HandleFunc("GET /organizations/{id}", e.handleGetOrganization)
+	mux.HandleFunc("GET /user_management/organization_memberships", e.handleListMemberships)
+	mux.HandleFunc("POST /organizations/{id}/api_keys", e.handleCreateOrgAPIKey)
+	mux.HandleFunc("GET /organizations/{id}/api_keys", e.handleListOrgAPIKeys)
+	mux.HandleFunc("POST /user_management/users/{id}/api_keys", e.handleCreateUserAPIKey)
+	mux.HandleFunc("GET /user_management/users/{id}/api_keys", e.handleListUserAPIKeys)
+	mux.HandleFunc("DELETE /api_keys/{id}", e.handleDeleteAPIKey)
+	mux.HandleFunc("POST /api_keys/validations", e.handleValidateAPIKey)
 	// Pages without a <link rel="icon"> (the signed-out page, JSON viewed
 	// in a browser) make the browser ask for /favicon.ico: no 404 in its
 	// console.
@@ -280,6 +291,10 @@ type authRequest struct {
 	OrganizationID string `json:"organization_id"`
 	IPAddress      string `json:"ip_address"`
 	UserAgent      string `json:"user_agent"`
+	// The password, magic auth and email verification grants.
+	Email        string `json:"email"`
+	Password     string `json:"password"`
+	PendingToken string `json:"pending_authentication_token"`
 }
 
 func parseAuthRequest(r *http.Request) (authRequest, bool) {
@@ -294,6 +309,7 @@ func parseAuthRequest(r *http.Request) (authRequest, bool) {
 			GrantType: f.Get("grant_type"), ClientID: f.Get("client_id"), ClientSecret: f.Get("client_secret"),
 			Code: f.Get("code"), CodeVerifier: f.Get("code_verifier"), RefreshToken: f.Get("refresh_token"),
 			OrganizationID: f.Get("organization_id"), IPAddress: f.Get("ip_address"), UserAgent: f.Get("user_agent"),
+			Email: f.Get("email"), Password: f.Get("password"), PendingToken: f.Get("pending_authentication_token"),
 		}
 		return a, true
 	}
@@ -321,6 +337,21 @@ func (e *Emulator) handleAuthenticate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		e.refreshGrant(w, r, a)
+	case grantPassword:
+		if e.hit(w, r, EndpointPasswordGrant) {
+			return
+		}
+		e.passwordGrant(w, r, a)
+	case grantMagicAuth:
+		if e.hit(w, r, EndpointMagicAuthGrant) {
+			return
+		}
+		e.magicAuthGrant(w, r, a)
+	case grantEmailVerification:
+		if e.hit(w, r, EndpointEmailVerificationGrant) {
+			return
+		}
+		e.emailVerificationGrant(w, r, a)
 	default:
 		oauthError(w, http.StatusBadRequest, "invalid_request", "Unsupported grant_type.")
 	}
@@ -505,7 +536,7 @@ func (e *Emulator) respondSessionLocked(w http.ResponseWriter, r *http.Request, 
 		OrganizationID:       s.orgID,
 		AccessToken:          tok,
 		RefreshToken:         rtok,
-		AuthenticationMethod: "Password",
+		AuthenticationMethod: authenticationMethod(s.authMethod),
 	}
 	if u.Impersonator != nil {
 		resp.AuthenticationMethod = "Impersonation"

@@ -88,6 +88,12 @@ type Harness struct {
 	//
 	// Translate turns mw and require into the adapter's own options.
 	NewWithOptions func(t *testing.T, c *authkit.Client, mw, require Options) Server
+	// Parity, when set, runs the checks of what applications call from
+	// their handlers (subtests "<Name>/Parity/..."): the app built by New
+	// must also serve PathRecent and PathParity (see there), and its
+	// SignOut handler must pass the return_to form field or query
+	// parameter (authkit.SignOutOptions).
+	Parity bool
 }
 
 // Summary is what Body reports of one Auth.

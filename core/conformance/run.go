@@ -17,7 +17,8 @@ import (
 )
 
 // Run runs the whole suite against the harness's adapter, as subtests of t:
-// "<Name>/<check>", and "<Name>/Options/<check>" when the harness sets
+// "<Name>/<check>", "<Name>/Bearer/<check>" (RunBearer through
+// HTTPBearer), and "<Name>/Options/<check>" when the harness sets
 // NewWithOptions.
 func Run(t *testing.T, h Harness) {
 	tests := []struct {
@@ -31,7 +32,7 @@ func Run(t *testing.T, h Harness) {
 		{"BadCookies", testBadCookies},
 		{"PlantedSessionCookie", testPlantedSessionCookie},
 		{"API", testAPI},
-		{"Bearer", testBearer},
+		{"BearerHTTP", testBearer}, // what is HTTP's own; the rest is RunBearer's, below
 		{"SignOut", testSignOut},
 		{"HostileReturnPaths", testHostileReturnPaths},
 		{"CallbackFailures", testCallbackFailures},
@@ -41,6 +42,12 @@ func Run(t *testing.T, h Harness) {
 		{"SignUp", testSignUp},
 		{"BearerWinsOverCookie", testBearerWinsOverCookie},
 		{"BearerDisabled", testBearerDisabled},
+	}
+	if h.Parity {
+		for _, tc := range parityTests {
+			tc.name = "Parity/" + tc.name
+			tests = append(tests, tc)
+		}
 	}
 	if h.NewWithOptions != nil {
 		for _, tc := range optionTests {
@@ -54,6 +61,7 @@ func Run(t *testing.T, h Harness) {
 			tc.fn(t, h)
 		})
 	}
+	RunBearer(t, HTTPBearer(h))
 }
 
 func testPublicSignedOut(t *testing.T, h Harness) {
@@ -309,6 +317,9 @@ func testAPI(t *testing.T, h Harness) {
 	assert.Equal(t, authkittest.MultiOrgEmail, r.Framework.Email)
 }
 
+// testBearer checks what is HTTP's own about bearer tokens (no cookie
+// written, the access-token accessor, WWW-Authenticate); RunBearer checks
+// the rest on every transport.
 func testBearer(t *testing.T, h Harness) {
 	e := newEnv(t, h)
 	admin, _ := e.Emulator.UserByEmail(authkittest.AdminEmail)

@@ -52,6 +52,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwk"
@@ -221,6 +222,7 @@ type Cache struct {
 
 	entries sync.Map // url -> *entry
 	group   singleflight.Group
+	obs     atomic.Pointer[observerRef]
 }
 
 type entry struct {
@@ -390,6 +392,7 @@ func (c *Cache) fetch(ctx context.Context, url string, e *entry, seen uint64, lo
 		return nil // callers look at the fresh state
 	}
 	retryLater := false // a failure leaves a refetch pending
+	reason := fetchReason(e, lookup)
 	if e.keys != nil {
 		if !c.refetchAllowed(e, now) {
 			if lookup {
@@ -416,7 +419,9 @@ func (c *Cache) fetch(ctx context.Context, url string, e *entry, seen uint64, lo
 	// caller's context; keep its values, drop its cancellation.
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.timeout)
 	defer cancel()
+	fctx, observed := c.observeFetch(fctx, url, reason)
 	keys, fresh, err := c.download(fctx, url)
+	observed(len(keys), err)
 
 	e.mu.Lock()
 	defer e.mu.Unlock()

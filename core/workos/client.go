@@ -13,6 +13,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/authkit-go/authkit/core/internal/version"
+	"github.com/authkit-go/authkit/core/observe"
 )
 
 // DefaultBaseURL is the production WorkOS API base URL.
@@ -24,8 +27,9 @@ const DefaultTimeout = 10 * time.Second
 // maxBodyBytes bounds how much of any response body is read (1 MiB).
 const maxBodyBytes = 1 << 20
 
-// defaultUserAgent is sent when Config.UserAgent is empty.
-const defaultUserAgent = "authkit-go"
+// defaultUserAgent is sent when Config.UserAgent is empty: the library and
+// its release, so WorkOS (and a proxy's logs) can tell versions apart.
+const defaultUserAgent = "authkit-go/" + version.Version
 
 // Config configures a Client.
 type Config struct {
@@ -44,8 +48,12 @@ type Config struct {
 	HTTPClient *http.Client
 	// Timeout bounds each API request (default 10s).
 	Timeout time.Duration
-	// UserAgent is sent as the User-Agent header (default "authkit-go").
+	// UserAgent is sent as the User-Agent header (default
+	// "authkit-go/<version>", e.g. "authkit-go/0.1.0").
 	UserAgent string
+	// Observer, when set, is told about every API call
+	// (observe.WorkOSCall).
+	Observer observe.Observer
 }
 
 // Client is a WorkOS User Management client. It is safe for concurrent use.
@@ -56,6 +64,7 @@ type Client struct {
 	http      *http.Client
 	timeout   time.Duration
 	userAgent string
+	obs       observe.Observer
 }
 
 // BaseURLFromEnv builds the API base URL from the WorkOS SDK environment
@@ -112,6 +121,7 @@ func New(cfg Config) (*Client, error) {
 		http:      noRedirects(cfg.HTTPClient),
 		timeout:   cfg.Timeout,
 		userAgent: cfg.UserAgent,
+		obs:       cfg.Observer,
 	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
@@ -388,14 +398,14 @@ func (c *Client) authenticate(ctx context.Context, body map[string]string) (*Aut
 	return &out, nil
 }
 
-// do sends one API request bounded by the client's timeout and returns the
+// send sends one API request bounded by the client's timeout and returns the
 // status and body of a 2xx answer. path is the request path (escaped);
 // opPath, when not "", names the operation in errors instead of path (so
 // IDs in paths stay out of them). body, when not nil, is sent as JSON;
 // bearer adds "Authorization: Bearer <API key>", which the management
 // endpoints require. Non-2xx answers are *APIError values, failed exchanges
 // *TransportError values, an oversized 2xx body ErrMalformedResponse.
-func (c *Client) do(ctx context.Context, method, path, opPath string, query url.Values, body any, bearer bool) (int, []byte, error) {
+func (c *Client) send(ctx context.Context, method, path, opPath string, query url.Values, body any, bearer bool) (int, []byte, error) {
 	if opPath == "" {
 		opPath = path
 	}

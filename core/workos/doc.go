@@ -6,7 +6,9 @@
 // refreshing a session (optionally switching organization), building the
 // logout URL and the JWKS URL used to verify access tokens, revoking a
 // session and listing a user's sessions (SessionActive: has a session really
-// ended?).
+// ended?); signing in with a password, a magic auth code or an email
+// verification code; listing organization memberships, getting an
+// organization, and validating WorkOS API keys (ValidateAPIKey).
 //
 // Wire shapes follow the official WorkOS OpenAPI description
 // (POST /user_management/authenticate, GET /user_management/authorize,

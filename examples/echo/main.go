@@ -57,7 +57,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		site.Close()
 		return err
 	}
-	orgs := ui.NewDirectory(emu)
+	orgs := ui.NewDirectory(kit)
 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -67,7 +67,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	})
 	e.GET("/account", func(c echo.Context) error {
 		auth := authkitecho.Auth(c)
-		return ui.Account(c.Response(), auth, orgs.Of(auth))
+		return ui.Account(c.Response(), auth, orgs.Of(c.Request().Context(), auth))
 	}, authkitecho.RequireAuth(kit))
 	e.GET("/api/me", func(c echo.Context) error {
 		return ui.WriteJSON(c.Response(), ui.JSONUser(authkitecho.Auth(c)))

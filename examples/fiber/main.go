@@ -57,7 +57,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		site.Close()
 		return err
 	}
-	orgs := ui.NewDirectory(emu)
+	orgs := ui.NewDirectory(kit)
 
 	// Fiber reads at most 4 KiB of request headers by default; a WorkOS
 	// session cookie alone can be 2-4 KiB, so leave room for it.
@@ -70,7 +70,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	app.Get("/account", authkitfiber.RequireAuth(kit), func(c *fiber.Ctx) error {
 		auth := authkitfiber.Auth(c)
 		c.Type("html")
-		return ui.Account(c, auth, orgs.Of(auth))
+		return ui.Account(c, auth, orgs.Of(c.UserContext(), auth))
 	})
 	app.Get("/api/me", authkitfiber.RequireAuth(kit), func(c *fiber.Ctx) error {
 		c.Type("json")

@@ -58,7 +58,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		site.Close()
 		return err
 	}
-	orgs := ui.NewDirectory(emu)
+	orgs := ui.NewDirectory(kit)
 
 	// Fiber reads at most 4 KiB of request headers by default; a WorkOS
 	// session cookie alone can be 2-4 KiB, so leave room for it.
@@ -71,7 +71,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	app.Get("/account", authkitfiberv3.RequireAuth(kit), func(c fiber.Ctx) error {
 		auth := authkitfiberv3.Auth(c)
 		c.Type("html")
-		return ui.Account(c, auth, orgs.Of(auth))
+		return ui.Account(c, auth, orgs.Of(c.Context(), auth))
 	})
 	app.Get("/api/me", authkitfiberv3.RequireAuth(kit), func(c fiber.Ctx) error {
 		c.Type("json")

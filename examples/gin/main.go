@@ -57,7 +57,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		site.Close()
 		return err
 	}
-	orgs := ui.NewDirectory(emu)
+	orgs := ui.NewDirectory(kit)
 
 	gin.SetMode(gin.ReleaseMode) // no route dump on start
 	r := gin.New()
@@ -67,7 +67,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	})
 	r.GET("/account", authkitgin.RequireAuth(kit), func(c *gin.Context) {
 		auth := authkitgin.Auth(c)
-		_ = ui.Account(c.Writer, auth, orgs.Of(auth))
+		_ = ui.Account(c.Writer, auth, orgs.Of(c.Request.Context(), auth))
 	})
 	r.GET("/api/me", authkitgin.RequireAuth(kit), func(c *gin.Context) {
 		_ = ui.WriteJSON(c.Writer, ui.JSONUser(authkitgin.Auth(c)))

@@ -56,7 +56,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 		site.Close()
 		return err
 	}
-	orgs := ui.NewDirectory(emu)
+	orgs := ui.NewDirectory(kit)
 
 	protected := authkithttp.RequireAuth(kit)
 	mux := http.NewServeMux()
@@ -65,7 +65,7 @@ func run(ctx context.Context, opts demo.Options, ready func(baseURL string)) err
 	})
 	mux.Handle("GET /account", protected(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth := authkithttp.Auth(r)
-		_ = ui.Account(w, auth, orgs.Of(auth))
+		_ = ui.Account(w, auth, orgs.Of(r.Context(), auth))
 	})))
 	mux.Handle("GET /api/me", protected(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = ui.WriteJSON(w, ui.JSONUser(authkithttp.Auth(r)))

@@ -4,6 +4,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"html/template"
@@ -13,7 +14,6 @@ import (
 	"unicode"
 
 	authkit "github.com/authkit-go/authkit/core"
-	"github.com/authkit-go/authkit/core/authkittest"
 )
 
 //go:embed templates/*.html
@@ -29,10 +29,10 @@ type Org struct {
 	ID, Name, Role string
 }
 
-// Orgs is what the app knows of a user's organizations. With the built-in
-// emulator the memberships are known (Known, List); with a real WorkOS
-// environment the app does not list them, and the account page offers a
-// free-text organization ID instead.
+// Orgs is what the app knows of a user's organizations: the memberships
+// WorkOS (or the built-in emulator) lists (Known, List). When they cannot
+// be read right now, the account page offers a free-text organization ID
+// instead.
 type Orgs struct {
 	Known bool
 	List  []Org
@@ -48,28 +48,29 @@ func (o Orgs) Name(id string) string {
 	return ""
 }
 
-// Directory looks up users' organizations.
+// Directory looks up users' organizations at WorkOS (or the emulator),
+// through the client's cached organization memberships.
 type Directory struct {
-	emu *authkittest.Emulator
+	kit *authkit.Client
 }
 
-// NewDirectory returns the directory of the app: the emulator's seed in dev
-// mode, nothing (unknown memberships) when emu is nil.
-func NewDirectory(emu *authkittest.Emulator) *Directory { return &Directory{emu: emu} }
+// NewDirectory returns the directory of the app; with a nil kit,
+// memberships are unknown.
+func NewDirectory(kit *authkit.Client) *Directory { return &Directory{kit: kit} }
 
-// Of returns the organizations of auth's user.
-func (d *Directory) Of(auth *authkit.Auth) Orgs {
-	if d == nil || d.emu == nil || auth == nil {
+// Of returns the organizations of auth's user; unknown (Known false) when
+// WorkOS cannot be asked right now.
+func (d *Directory) Of(ctx context.Context, auth *authkit.Auth) Orgs {
+	if d == nil || d.kit == nil || auth == nil {
+		return Orgs{}
+	}
+	ms, err := d.kit.OrganizationMemberships(ctx, auth)
+	if err != nil {
 		return Orgs{}
 	}
 	out := Orgs{Known: true}
-	for _, u := range d.emu.Users() {
-		if u.ID != auth.User.ID {
-			continue
-		}
-		for _, m := range u.Memberships {
-			out.List = append(out.List, Org{ID: m.OrganizationID, Name: m.OrganizationName, Role: m.Role})
-		}
+	for _, m := range ms {
+		out.List = append(out.List, Org{ID: m.OrganizationID, Name: m.OrganizationName, Role: m.Role})
 	}
 	return out
 }
