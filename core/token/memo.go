@@ -45,14 +45,11 @@ type remembered struct {
 	payload []byte
 }
 
-// rememberToken builds the entry of a token whose payload segment is p:
-// the typed strings are copied into one string, the list elements into
-// one array, so that the entry does not keep the payload's text.
-func rememberToken(p string, c *Claims) (*remembered, error) {
-	payload, err := decodeSegment(p)
-	if err != nil {
-		return nil, err
-	}
+// rememberToken builds the entry of a token with these claims and payload
+// JSON (shared with the claims' Raw, read-only): the typed strings are
+// copied into one string, the list elements into one array, so that the
+// entry does not keep the payload's text.
+func rememberToken(payload []byte, c *Claims) *remembered {
 	r := &remembered{typed: *c, payload: payload}
 	t := &r.typed
 	t.Raw = nil
@@ -99,7 +96,7 @@ func rememberToken(p string, c *Claims) (*remembered, error) {
 		}
 		*l = backing[start:len(backing):len(backing)]
 	}
-	return r, nil
+	return r
 }
 
 // claims returns the remembered claims with Raw built again from the

@@ -250,7 +250,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, remember, share bool)
 	if err != nil {
 		return nil, err
 	}
-	claims, err := payloadClaims(p)
+	claims, payloadJSON, err := payloadClaimsJSON(p)
 	if err != nil {
 		return nil, err
 	}
@@ -298,9 +298,7 @@ func (v *Verifier) verify(ctx context.Context, raw string, remember, share bool)
 		return claims, fail(CodeExpired, "token expired at "+claims.ExpiresAt.UTC().Format(time.RFC3339))
 	}
 	if remember {
-		if r, err := rememberToken(p, claims); err == nil {
-			v.verified.PutKey(mk, r, claims.ExpiresAt.Add(v.leeway), now)
-		}
+		v.verified.PutKey(mk, rememberToken(payloadJSON, claims), claims.ExpiresAt.Add(v.leeway), now)
 	}
 	return claims, nil
 }
@@ -339,20 +337,27 @@ func segments(raw string) (h, p, s string, err error) {
 // payloadClaims decodes the payload segment (strict base64url, one JSON
 // object without duplicate keys) into typed claims.
 func payloadClaims(p string) (*Claims, error) {
+	claims, _, err := payloadClaimsJSON(p)
+	return claims, err
+}
+
+// payloadClaimsJSON is payloadClaims also returning the payload's JSON,
+// which Raw's values alias.
+func payloadClaimsJSON(p string) (*Claims, []byte, error) {
 	payloadJSON, err := decodeSegment(p)
 	if err != nil {
-		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
+		return nil, nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
 	}
 	var buf objectBuf
 	payload, err := decodeObject(buf[:0], payloadJSON)
 	if err != nil {
-		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
+		return nil, nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
 	}
 	claims, err := parseClaims(&payload)
 	if err != nil {
-		return nil, &Error{Code: CodeMalformed, Detail: err.Error(), Err: err}
+		return nil, nil, &Error{Code: CodeMalformed, Detail: err.Error(), Err: err}
 	}
-	return claims, nil
+	return claims, payloadJSON, nil
 }
 
 // checkHeader applies the header rules and returns alg and kid.
