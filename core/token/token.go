@@ -211,8 +211,9 @@ func (v *Verifier) VerifyShared(ctx context.Context, raw string) (*Claims, error
 }
 
 // VerifyWithoutRemembering is Verify for a caller that remembers what it
-// verified itself (the session engine remembers whole sessions): a token
-// remembered before is still recognized, but this call adds none.
+// verified itself (the session engine remembers whole sessions): it checks
+// the token in full, neither looking it up among the remembered tokens nor
+// adding it (hashing it for that would be wasted).
 func (v *Verifier) VerifyWithoutRemembering(ctx context.Context, raw string) (*Claims, error) {
 	return v.verify(ctx, raw, false, false)
 }
@@ -223,13 +224,14 @@ func (v *Verifier) verify(ctx context.Context, raw string, remember, share bool)
 	if len(raw) > MaxTokenSize {
 		return nil, errTooLarge
 	}
+	remember = remember && v.verified != nil
 	var mk memo.Key
-	if v.verified != nil {
+	if remember {
 		mk = memo.KeyOf(raw)
-	}
-	if r, ok := v.verified.GetKey(mk, v.now()); ok {
-		if c, err := r.claims(share); err == nil {
-			return c, nil
+		if r, ok := v.verified.GetKey(mk, v.now()); ok {
+			if c, err := r.claims(share); err == nil {
+				return c, nil
+			}
 		}
 	}
 	// 1. Structure, encoding, header and claim types: no network.
