@@ -49,8 +49,13 @@ tidy: ## go mod tidy every module, then fail if anything changed.
 	@git diff --exit-code -- '*go.mod' '*go.sum' || { echo "go.mod/go.sum not tidy: run 'make tidy' and commit"; exit 1; }
 
 .PHONY: bench
-bench: ## Run every benchmark with allocation counts.
-	go test -run '^$$' -bench . -benchmem $(PKGS)
+bench: ## Run every benchmark with allocation counts, then print the performance table (BENCH_COUNT=3 repeats).
+	@mkdir -p .cache && set -o pipefail && go test -run '^$$' -bench . -benchmem -count $${BENCH_COUNT:-1} $(PKGS) | tee .cache/bench.txt
+	@go run ./core/internal/benchtable < .cache/bench.txt
+
+.PHONY: loadtest
+loadtest: ## Requests/s through each adapter over TCP (cookie, bearer, anonymous) as ratios to the bare route.
+	cd examples && go run ./internal/loadtest
 
 .PHONY: fuzz
 fuzz: ## Fuzz the cookie unsealer for 30s.

@@ -44,7 +44,7 @@ func (c *Client) Refresh(ctx context.Context, r *Request, o RefreshOptions) Deci
 		d.Err = fmt.Errorf("%w: organization_id is too long", ErrInvalidParameter)
 		return d
 	}
-	s, found, err := c.readSession(r)
+	s, ref, found, err := c.readSession(r)
 	if !found || err != nil {
 		if found {
 			c.clearSession(&d)
@@ -60,12 +60,14 @@ func (c *Client) Refresh(ctx context.Context, r *Request, o RefreshOptions) Deci
 	if err != nil {
 		d.Err = err
 		if errors.Is(err, errSessionEnded) {
+			c.forget(ref)
 			c.clearSession(&d)
 			c.signedOut(ctx, endedCause(err))
 			return c.notSignedIn(ctx, r, d, o.EnsureSignedIn)
 		}
 		return d
 	}
+	c.forget(ref)
 	c.setSession(&d, res.sealed)
 	d.Auth, d.Refreshed = res.auth(), true
 	return d

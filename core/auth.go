@@ -33,9 +33,11 @@ type User struct {
 	CreatedAt         string            `json:"createdAt"`
 	UpdatedAt         string            `json:"updatedAt"`
 
-	// raw is the JSON object the user was read from, by key; never
-	// modified once set (Users share it).
-	raw map[string]json.RawMessage
+	// raw is the JSON object the user was read from ("" for a User built
+	// in code), parsed again when a field is asked for. Text rather than a
+	// map keeps a remembered session small: it is a substring of the
+	// session's payload.
+	raw string
 }
 
 // Name is the user's full name (first and last name, else WorkOS's "name"),
@@ -45,7 +47,7 @@ func (u User) Name() string {
 		return n
 	}
 	var name string
-	if json.Unmarshal(u.raw["name"], &name) == nil && strings.TrimSpace(name) != "" {
+	if json.Unmarshal(u.rawMap()["name"], &name) == nil && strings.TrimSpace(name) != "" {
 		return strings.TrimSpace(name)
 	}
 	return u.Email

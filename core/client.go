@@ -37,11 +37,13 @@ type Client struct {
 	// recent remembers what spending each refresh token led to (by its
 	// hash): the new session during a grace period, a backoff, a refusal.
 	recent *memo.Cache[*outcome]
-	// opened remembers unsealed session cookies: a session's cookie is the
-	// same on every request until its next refresh.
-	opened  *memo.Cache[*session]
-	store   *guardedStore
-	breaker breaker
+	// sessions remembers session cookies opened and verified (by the
+	// seal's MAC, see sessionKey, until the token's expiry): a session's
+	// cookie is the same on every request until its next refresh, so its
+	// next requests skip the unseal and the signature check.
+	sessions *memo.Cache[rememberedSession]
+	store    *guardedStore
+	breaker  breaker
 
 	// apiKeys validates WorkOS API keys (Config.AcceptAPIKeys); orgs
 	// caches organization memberships.
@@ -70,6 +72,7 @@ func New(cfg Config) (*Client, error) {
 		Algorithms: cfg.Algorithms,
 		Leeway:     cfg.Leeway,
 		Cache:      cfg.JWKSCache,
+		Remember:   cfg.RememberSessions, // bearer tokens (cookie sessions remember their own)
 		Clock:      cfg.Clock,
 	})
 	if err != nil {
@@ -77,10 +80,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	return &Client{
 		cfg: cfg, workos: wc, verifier: v,
-		recent:  memo.New[*outcome](maxRecentEntries),
-		opened:  memo.New[*session](maxOpenedSessions),
-		store:   &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger, obs: cfg.Observer},
-		apiKeys: newAPIKeyState(), orgs: newMembershipState(),
+		recent:   memo.New[*outcome](maxRecentEntries),
+		sessions: memo.New[rememberedSession](cfg.RememberSessions),
+		store:    &guardedStore{s: cfg.Store, timeout: cfg.StoreTimeout, log: cfg.Logger, obs: cfg.Observer},
+		apiKeys:  newAPIKeyState(), orgs: newMembershipState(),
 	}, nil
 }
 
@@ -153,6 +156,19 @@ type sessionFields session
 var sessionKeys = []string{"accessToken", "refreshToken", "user", "impersonator", "organizationId", "authenticationMethod", "authenticatedAt"}
 
 func (s *session) UnmarshalJSON(b []byte) error {
+	if decodeSession(s, b) {
+		return nil
+	}
+	return s.unmarshalSlow(b)
+}
+
+// ValidatesJSON marks session as a seal.ValidatingUnmarshaler: both of its
+// decoders reject invalid JSON.
+func (*session) ValidatesJSON() {}
+
+// unmarshalSlow is UnmarshalJSON with encoding/json, for every shape
+// decodeSession does not read.
+func (s *session) unmarshalSlow(b []byte) error {
 	var p sessionFields
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
@@ -217,7 +233,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 			if c.cfg.AcceptAPIKeys && !looksLikeJWT(tok) {
 				return c.loadAPIKey(ctx, tok)
 			}
-			claims, err := c.verifier.Verify(ctx, tok)
+			claims, err := c.verifier.VerifyShared(ctx, tok) // Auth.Claims may be shared
 			if err == nil && c.store.s.Revoked(claims.SessionID) {
 				err = errRevoked
 			}
@@ -233,7 +249,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 			return d
 		}
 	}
-	s, found, err := c.readSession(r)
+	s, ref, found, err := c.readSession(r)
 	if !found {
 		return d
 	}
@@ -243,15 +259,28 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 		c.signedOut(ctx, observe.SignOutInvalidCookie)
 		return d
 	}
-	claims, verr := c.verifier.Verify(ctx, s.AccessToken)
+	var claims *token.Claims
+	verr := errNotRemembered
+	if ref.remembered {
+		// Verified when remembered, and the entry ends at the token's
+		// expiry: only the claims are read again, from the token itself.
+		claims, verr = token.ParseUnverified(s.AccessToken)
+	}
+	if verr != nil {
+		// The session is remembered below, token included: the verifier
+		// need not remember the token too.
+		claims, verr = c.verifier.VerifyWithoutRemembering(ctx, s.AccessToken)
+	}
 	c.observeVerify(ctx, observe.SourceCookie, verr)
 	if claims != nil && claims.Subject != s.User.ID {
+		c.forget(ref)
 		d.Err = fmt.Errorf("%w: token subject does not match the session's user", ErrInvalidSession)
 		c.clearSession(&d)
 		c.signedOut(ctx, observe.SignOutInvalidCookie)
 		return d
 	}
 	if claims != nil && c.store.s.Revoked(claims.SessionID) {
+		c.forget(ref)
 		d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, errRevoked)
 		c.clearSession(&d)
 		c.signedOut(ctx, observe.SignOutRevoked)
@@ -260,6 +289,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	wait := time.Duration(0) // an unusable token waits for the refresh (bounded by ctx and the WorkOS timeout)
 	switch {
 	case verr == nil:
+		c.rememberSession(ref, s, claims)
 		if c.cfg.RefreshBuffer == 0 || c.cfg.Clock().Add(c.cfg.RefreshBuffer).Before(claims.ExpiresAt) {
 			d.Auth = authFromSession(s, claims)
 			return d
@@ -284,6 +314,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 
 	res, err := c.refresh(ctx, refreshRequest{session: s, wait: wait, ip: clientIP(r), ua: r.Header.Get("User-Agent")})
 	if err == nil {
+		c.forget(ref)
 		if c.revokedResult(res) {
 			d.Err = fmt.Errorf("%w: %w", ErrInvalidSession, errRevoked)
 			c.clearSession(&d)
@@ -295,6 +326,7 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 		return d
 	}
 	if errors.Is(err, errSessionEnded) {
+		c.forget(ref)
 		d.Err = err
 		c.clearSession(&d)
 		c.signedOut(ctx, observe.SignOutEnded)
@@ -309,6 +341,9 @@ func (c *Client) Load(ctx context.Context, r *Request) Decision {
 	return d
 }
 
+// errNotRemembered stands for "not verified yet" in Load.
+var errNotRemembered = errors.New("not remembered")
+
 // errRevoked: the session was signed out (recorded in the Store).
 var errRevoked = errors.New("the session was signed out")
 
@@ -322,23 +357,12 @@ func (c *Client) revokedResult(res *refreshResult) bool {
 // Sessions are read-only once opened (they may be shared between
 // requests); Auth gets its own copy of what a handler could change.
 func (c *Client) openSession(sealed string) (*session, error) {
-	now := c.cfg.Clock()
-	// The size cap comes before the memo, which hashes the whole cookie:
-	// UnsealJSON refuses an oversized one by its length alone.
-	if len(sealed) <= seal.MaxSealedLength {
-		if s, ok := c.opened.Get(sealed, now); ok {
-			return s, nil
-		}
-	}
 	var s session
 	if err := c.unsealSession(sealed, &s); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidSession, err)
 	}
 	if s.AccessToken == "" || s.RefreshToken == "" || s.User.ID == "" {
 		return nil, fmt.Errorf("%w: session is missing its tokens or user", ErrInvalidSession)
-	}
-	if !sealExpires(sealed) { // AuthKit seals never expire; others are opened each time
-		c.opened.Put(sealed, &s, time.Time{}, now)
 	}
 	return &s, nil
 }
@@ -377,8 +401,16 @@ func (c *Client) unsealSession(sealed string, v any) error {
 // sealExpires reports whether an iron seal carries an expiry (its sixth
 // field, empty when the seal was made with ttl 0).
 func sealExpires(sealed string) bool {
-	parts := strings.SplitN(sealed, "*", 7)
-	return len(parts) < 7 || parts[5] != ""
+	rest := sealed
+	for range 5 { // skip prefix, id, salt, iv, ciphertext
+		i := strings.IndexByte(rest, '*')
+		if i < 0 {
+			return true
+		}
+		rest = rest[i+1:]
+	}
+	i := strings.IndexByte(rest, '*')
+	return i < 0 || i > 0
 }
 
 func authFromSession(s *session, claims *token.Claims) *Auth {
@@ -438,7 +470,7 @@ func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateRespon
 		s.Impersonator = &Impersonator{Email: resp.Impersonator.Email, Reason: resp.Impersonator.Reason}
 		s.rawImpersonator = resp.Impersonator.Raw
 	}
-	claims, err := c.verifier.Verify(ctx, s.AccessToken)
+	claims, err := c.verifier.VerifyWithoutRemembering(ctx, s.AccessToken) // its cookie is remembered when it comes back
 	if errors.Is(err, token.ErrJWKSUnavailable) || errors.Is(err, token.ErrUnknownKey) {
 		// The token is WorkOS's own answer to our authenticated call, and
 		// WorkOS has already spent the old refresh token: dropping it because
@@ -462,11 +494,6 @@ func (c *Client) newSession(ctx context.Context, resp *workos.AuthenticateRespon
 	}
 	return &refreshResult{sealed: sealed, session: s, claims: claims}, nil
 }
-
-const (
-	// maxOpenedSessions bounds the cookies remembered as already unsealed.
-	maxOpenedSessions = 10000
-)
 
 // sessionCookie builds the session cookie with the configured attributes.
 func (c *Client) sessionCookie(value string, maxAge int) *http.Cookie {

@@ -7,3 +7,10 @@ import "github.com/authkit-go/authkit/core/seal"
 func ResolvedSecrets(c *Client) (apiKey string, passwords seal.Passwords) {
 	return c.cfg.APIKey, c.cfg.CookiePasswords
 }
+
+// SessionStats reports the remembered sessions' lookups: hits, misses and
+// how many entries are held.
+func SessionStats(c *Client) (hits, misses uint64, held int) {
+	hits, misses = c.sessions.Stats()
+	return hits, misses, c.sessions.Len()
+}

@@ -404,7 +404,8 @@ func (c *Client) SignOutWith(ctx context.Context, r *Request, o SignOutOptions) 
 		return d
 	}
 	sid, ttl := "", time.Duration(0)
-	if s, found, err := c.readSession(r); found {
+	if s, ref, found, err := c.readSession(r); found {
+		c.forget(ref)
 		// The sealed cookie is ours (or a Node library's with our password),
 		// so its token names the session even when it has expired or its key
 		// is unreachable: no verification, no JWKS fetch, to end it at WorkOS.
@@ -489,7 +490,7 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 	if organizationID == "" || len(organizationID) > 256 {
 		return fail(http.StatusBadRequest, fmt.Errorf("%w: organization_id is required", ErrOrganizationSwitch), "organization_id is required.")
 	}
-	s, found, err := c.readSession(r)
+	s, ref, found, err := c.readSession(r)
 	if !found || err != nil {
 		if found {
 			c.clearSession(&d)
@@ -502,6 +503,7 @@ func (c *Client) SwitchOrganization(ctx context.Context, r *Request, organizatio
 		err = fmt.Errorf("%w: %w", errSessionEnded, errRevoked)
 	}
 	if err == nil {
+		c.forget(ref)
 		c.setSession(&d, res.sealed)
 		d.Auth = res.auth()
 		d.redirect(http.StatusSeeOther, SafeReturnPath(returnTo, "/"))

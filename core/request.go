@@ -15,13 +15,65 @@ type Request struct {
 	Method string
 	// URL holds at least the path and query of the request.
 	URL *url.URL
-	// Header carries the request headers; the core reads Cookie (every
-	// Cookie line, every same-name cookie), Accept, Authorization,
-	// User-Agent, Sec-Fetch-Site, Origin, Sec-Fetch-Mode, X-Requested-With
-	// and X-Forwarded-For.
+	// Header carries the request headers; the core reads those
+	// Client.RequestHeaders lists: Cookie (every Cookie line, every
+	// same-name cookie), Accept, Authorization, User-Agent, Sec-Fetch-Site,
+	// Origin and X-Requested-With, and any other a custom
+	// Config.IsAPIRequest reads.
 	Header http.Header
 	// RemoteAddr is the client address, passed to WorkOS for its logs.
 	RemoteAddr string
+}
+
+// coreHeaders are the request headers the core reads.
+var coreHeaders = []string{"Cookie", "Authorization", "Accept", "User-Agent", "Sec-Fetch-Site", "Origin", "X-Requested-With"}
+
+// RequestHeaders returns the names (canonical form) of the request headers
+// the core reads, or nil when it may read any: Config.IsAPIRequest is the
+// application's own. An adapter that must copy the headers it hands over
+// (Fiber, whose buffers are reused) copies only these. The slice is shared:
+// do not modify it.
+func (c *Client) RequestHeaders() []string {
+	if c.cfg.ownIsAPIRequest {
+		return nil
+	}
+	return coreHeaders
+}
+
+// WantHeader reports whether an adapter copying request headers should
+// copy the header called key, given names from Client.RequestHeaders, and
+// under which canonical name: with nil names, every header.
+func WantHeader(names []string, key []byte) (string, bool) {
+	if names == nil {
+		return http.CanonicalHeaderKey(string(key)), true
+	}
+	for _, n := range names {
+		if asciiEqualFold(n, key) {
+			return n, true
+		}
+	}
+	return "", false
+}
+
+// asciiEqualFold is strings.EqualFold for ASCII header names, without
+// converting key to a string.
+func asciiEqualFold(s string, key []byte) bool {
+	if len(s) != len(key) {
+		return false
+	}
+	for i := range len(s) {
+		a, b := s[i], key[i]
+		if 'A' <= a && a <= 'Z' {
+			a += 'a' - 'A'
+		}
+		if 'A' <= b && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		if a != b {
+			return false
+		}
+	}
+	return true
 }
 
 // FromHTTPRequest reads a Request from a net/http request (also what Gin and

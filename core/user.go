@@ -33,8 +33,21 @@ var userKeys = sync.OnceValue(func() []string {
 // the Node library that wrote the cookie) gave it, including fields User
 // does not model ("name", or ones added later), and whether it is present.
 func (u User) RawField(key string) (json.RawMessage, bool) {
-	v, ok := u.raw[key]
+	v, ok := u.rawMap()[key]
 	return bytes.Clone(v), ok
+}
+
+// rawMap returns the fields of the JSON object the user was read from, by
+// key (nil for a User built in code), as json.Unmarshal reads them.
+func (u User) rawMap() map[string]json.RawMessage {
+	if u.raw == "" {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(u.raw), &m) != nil {
+		return nil
+	}
+	return m
 }
 
 // UnmarshalJSON reads a user object: the typed fields (a field of an
@@ -48,7 +61,9 @@ func (u *User) UnmarshalJSON(b []byte) error {
 	if !lenientUnmarshal(b, &p) {
 		return errors.New("authkit: user is not a JSON object")
 	}
-	p.raw = raw
+	if raw != nil {
+		p.raw = string(b)
+	}
 	*u = User(p)
 	return nil
 }
@@ -59,25 +74,29 @@ func (u *User) UnmarshalJSON(b []byte) error {
 // write it.
 func (u User) MarshalJSON() ([]byte, error) {
 	p := userFields(u)
-	p.raw = nil
+	p.raw = ""
 	if p.Metadata == nil {
 		p.Metadata = map[string]string{}
 	}
 	typed, err := json.Marshal(p)
-	if err != nil || u.raw == nil {
+	if err != nil || u.raw == "" {
 		return typed, err
 	}
 	var tm map[string]json.RawMessage
 	if err := json.Unmarshal(typed, &tm); err != nil {
 		return nil, err
 	}
-	out := maps.Clone(u.raw)
+	raw := u.rawMap()
+	out := maps.Clone(raw)
+	if out == nil {
+		out = map[string]json.RawMessage{}
+	}
 	for _, k := range userKeys() {
 		tv, set := tm[k]
 		if !set {
 			tv = nullJSON // omitted as empty
 		}
-		rv, had := u.raw[k]
+		rv, had := raw[k]
 		switch {
 		case had && sameUserField(k, rv, tv):
 			// Unchanged: keep the original form (null stays null).
@@ -176,16 +195,17 @@ func userFromWorkOS(u workos.User) (User, error) {
 // new WorkOS response lacks (fields this library or the SDK does not map,
 // written by another library), for the same user only.
 func carryUser(next, prev User) User {
-	if prev.raw == nil || prev.ID != next.ID {
+	if prev.raw == "" || prev.ID != next.ID {
 		return next
 	}
 	var raw map[string]json.RawMessage
-	for k, v := range prev.raw {
-		if _, ok := next.raw[k]; ok {
+	nextRaw := next.rawMap()
+	for k, v := range prev.rawMap() {
+		if _, ok := nextRaw[k]; ok {
 			continue
 		}
 		if raw == nil {
-			raw = maps.Clone(next.raw)
+			raw = maps.Clone(nextRaw)
 			if raw == nil {
 				raw = map[string]json.RawMessage{}
 			}

@@ -2,37 +2,40 @@ package authkitecho_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 
 	authkit "github.com/authkit-go/authkit/core"
-	"github.com/authkit-go/authkit/core/authkittest"
 	"github.com/authkit-go/authkit/core/conformance"
 
 	authkitecho "github.com/authkit-go/authkit/adapters/echo"
 )
 
-func benchHandler(c echo.Context) error { return c.String(http.StatusOK, "ok") }
-
-// BenchmarkAuthenticatedRequest serves a request with a valid session
-// cookie through Middleware and RequireAuth, keys cached.
-func BenchmarkAuthenticatedRequest(b *testing.B) {
-	e := conformance.NewEnv(b, nil)
-	router := newEcho()
-	router.Use(authkitecho.Middleware(e.Client))
-	router.GET("/account", benchHandler, authkitecho.RequireAuth(e.Client))
-	router.GET("/sign-in", authkitecho.SignIn(e.Client))
-	router.GET("/callback", authkitecho.Callback(e.Client))
-	req := httptest.NewRequest(http.MethodGet, "/account", nil)
-	req.AddCookie(&http.Cookie{Name: authkit.DefaultCookieName, Value: e.SignIn(b, conformance.ServeHTTP(b, router), authkittest.AdminEmail)})
-	conformance.BenchmarkHandler(b, router, req)
+func benchHandler(c echo.Context) error {
+	if a := authkitecho.Auth(c); a != nil {
+		return c.String(http.StatusOK, a.User.ID)
+	}
+	return c.String(http.StatusOK, "anonymous")
 }
 
-// BenchmarkBaseline serves the same route without the middleware.
-func BenchmarkBaseline(b *testing.B) {
-	router := newEcho()
-	router.GET("/account", benchHandler)
-	conformance.BenchmarkHandler(b, router, httptest.NewRequest(http.MethodGet, "/account", nil))
+// BenchmarkPaths runs the performance table's rows (see
+// conformance.RunBenchmarks) through Middleware and RequireAuth.
+func BenchmarkPaths(b *testing.B) {
+	conformance.RunBenchmarks(b, conformance.BenchTarget[*echo.Echo]{
+		App: func(kit *authkit.Client) *echo.Echo {
+			router := newEcho()
+			if kit == nil {
+				router.GET(conformance.BenchPath, benchHandler)
+				return router
+			}
+			router.Use(authkitecho.Middleware(kit))
+			router.GET(conformance.BenchPath, benchHandler, authkitecho.RequireAuth(kit))
+			router.GET(conformance.PathSignIn, authkitecho.SignIn(kit))
+			router.GET(conformance.PathCallback, authkitecho.Callback(kit))
+			return router
+		},
+		Server:  func(tb testing.TB, app *echo.Echo) conformance.Server { return conformance.ServeHTTP(tb, app) },
+		Prepare: func(app *echo.Echo, h http.Header) func() int { return conformance.PrepareHTTP(app, h) },
+	})
 }

@@ -11,8 +11,9 @@
 // wins over the session cookie.
 //
 // Fiber reuses request buffers once a handler returns, so the adapter copies
-// every request value (URL, headers, form fields) it hands to the core: the
-// Auth it stores is safe to keep after the request.
+// every request value (URL, form fields, and the headers the core reads:
+// Client.RequestHeaders) it hands to the core: the Auth it stores is safe
+// to keep after the request.
 package authkitfiberv3
 
 import (
@@ -136,7 +137,7 @@ func RequireAuth(kit *authkit.Client, opts ...Option) fiber.Handler {
 // load runs the core's Load, stores the Auth and writes the decision; done
 // is true when the response is complete.
 func load(kit *authkit.Client, cfg *authkit.AdapterConfig[fiber.Ctx], c fiber.Ctx) (done bool, err error) {
-	r := request(c)
+	r := request(kit.RequestHeaders(), c)
 	d := kit.Load(c.Context(), r)
 	c.Locals(authKey{}, d.Auth)
 	c.SetContext(authkit.NewContext(c.Context(), d.Auth))
@@ -181,12 +182,15 @@ func send(c fiber.Ctx, d *authkit.Decision) bool {
 }
 
 // request copies what the core reads from the fasthttp request: nothing in
-// it aliases fasthttp's buffers. (c.Method() needs no copy: Fiber v3 returns
+// it aliases fasthttp's buffers. Of the headers, it copies those named
+// (Client.RequestHeaders, for Load), or every one when names is nil. (c.Method() needs no copy: Fiber v3 returns
 // one of its configured method strings.)
-func request(c fiber.Ctx) *authkit.Request {
+func request(names []string, c fiber.Ctx) *authkit.Request {
 	h := make(http.Header)
 	for k, v := range c.Request().Header.All() {
-		h.Add(string(k), string(v))
+		if name, ok := authkit.WantHeader(names, k); ok {
+			h[name] = append(h[name], string(v))
+		}
 	}
 	u, err := url.ParseRequestURI(string(c.Request().RequestURI()))
 	if err != nil {
@@ -197,7 +201,7 @@ func request(c fiber.Ctx) *authkit.Request {
 
 // serve answers c with one of the core's route handlers.
 func serve(c fiber.Ctx, route func(context.Context, *authkit.Request) authkit.Decision) error {
-	d := route(c.Context(), request(c))
+	d := route(c.Context(), request(nil, c))
 	send(c, &d)
 	return nil
 }
@@ -235,7 +239,7 @@ func SignOut(kit *authkit.Client) fiber.Handler {
 // client's functions from a handler (kit.Refresh, kit.SaveSession,
 // kit.SignOutWith, ...). Every value is copied: it is safe to keep after
 // the handler returns.
-func Request(c fiber.Ctx) *authkit.Request { return request(c) }
+func Request(c fiber.Ctx) *authkit.Request { return request(nil, c) }
 
 // Write writes a decision the client returned to the response: its headers
 // and cookies and, when d.Done(), its status and body.

@@ -2,37 +2,41 @@ package authkitgin_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 
 	authkit "github.com/authkit-go/authkit/core"
-	"github.com/authkit-go/authkit/core/authkittest"
 	"github.com/authkit-go/authkit/core/conformance"
 
 	authkitgin "github.com/authkit-go/authkit/adapters/gin"
 )
 
-func benchHandler(c *gin.Context) { c.String(http.StatusOK, "ok") }
-
-// BenchmarkAuthenticatedRequest serves a request with a valid session
-// cookie through Middleware and RequireAuth, keys cached.
-func BenchmarkAuthenticatedRequest(b *testing.B) {
-	e := conformance.NewEnv(b, nil)
-	router := gin.New()
-	router.Use(authkitgin.Middleware(e.Client))
-	router.GET("/account", authkitgin.RequireAuth(e.Client), benchHandler)
-	router.GET("/sign-in", authkitgin.SignIn(e.Client))
-	router.GET("/callback", authkitgin.Callback(e.Client))
-	req := httptest.NewRequest(http.MethodGet, "/account", nil)
-	req.AddCookie(&http.Cookie{Name: authkit.DefaultCookieName, Value: e.SignIn(b, conformance.ServeHTTP(b, router), authkittest.AdminEmail)})
-	conformance.BenchmarkHandler(b, router, req)
+func benchHandler(c *gin.Context) {
+	if a := authkitgin.Auth(c); a != nil {
+		c.String(http.StatusOK, a.User.ID)
+		return
+	}
+	c.String(http.StatusOK, "anonymous")
 }
 
-// BenchmarkBaseline serves the same route without the middleware.
-func BenchmarkBaseline(b *testing.B) {
-	router := gin.New()
-	router.GET("/account", benchHandler)
-	conformance.BenchmarkHandler(b, router, httptest.NewRequest(http.MethodGet, "/account", nil))
+// BenchmarkPaths runs the performance table's rows (see
+// conformance.RunBenchmarks) through Middleware and RequireAuth.
+func BenchmarkPaths(b *testing.B) {
+	conformance.RunBenchmarks(b, conformance.BenchTarget[*gin.Engine]{
+		App: func(kit *authkit.Client) *gin.Engine {
+			router := gin.New()
+			if kit == nil {
+				router.GET(conformance.BenchPath, benchHandler)
+				return router
+			}
+			router.Use(authkitgin.Middleware(kit))
+			router.GET(conformance.BenchPath, authkitgin.RequireAuth(kit), benchHandler)
+			router.GET(conformance.PathSignIn, authkitgin.SignIn(kit))
+			router.GET(conformance.PathCallback, authkitgin.Callback(kit))
+			return router
+		},
+		Server:  func(tb testing.TB, app *gin.Engine) conformance.Server { return conformance.ServeHTTP(tb, app) },
+		Prepare: func(app *gin.Engine, h http.Header) func() int { return conformance.PrepareHTTP(app, h) },
+	})
 }

@@ -22,7 +22,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hmac"
-	"crypto/pbkdf2"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
@@ -30,10 +29,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // MaxSealedLength is the longest sealed string Unseal accepts; longer input is
@@ -287,20 +288,75 @@ func UnsealJSON(sealed string, p Passwords, v any, opts ...Option) error {
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, v); err != nil { // also rejects invalid JSON
+	if u, ok := v.(ValidatingUnmarshaler); ok {
+		err = u.UnmarshalJSON(b)
+	} else {
+		err = json.Unmarshal(b, v) // also rejects invalid JSON
+	}
+	if err != nil {
 		return &Error{Kind: KindMalformed, msg: "seal: decoding payload: " + err.Error(), err: err}
 	}
 	return nil
 }
 
+// ValidatingUnmarshaler is a payload type whose UnmarshalJSON rejects
+// anything but one valid JSON value itself (whitespace around it allowed).
+// UnsealJSON hands it the payload directly, skipping encoding/json's
+// validation pass over the whole payload.
+type ValidatingUnmarshaler interface {
+	json.Unmarshaler
+	// ValidatesJSON marks the type; it is never called.
+	ValidatesJSON()
+}
+
 // deriveKey is PBKDF2-HMAC-SHA1 with 1 iteration and a 32-byte output over the
-// salt text, as iron does.
+// salt text, as iron does. With one iteration PBKDF2 is T_i = HMAC(secret,
+// salt || INT(i)) for blocks 1 and 2; the HMAC keyed with secret comes from
+// a pool (see prf), so that each derivation does not key a new one.
 func deriveKey(secret, salt string) ([]byte, error) {
-	k, err := pbkdf2.Key(sha1.New, secret, []byte(salt), 1, keyBytes)
-	if err != nil {
-		return nil, errors.New("seal: deriving key: " + err.Error())
+	h, put := prf(secret)
+	defer put()
+	key := make([]byte, 0, 2*sha1.Size)
+	var in [2*saltBytes + 4]byte // the salt (64 hex characters from Seal) and the block index
+	for block := byte(1); len(key) < keyBytes; block++ {
+		h.Reset()
+		if len(salt) <= 2*saltBytes {
+			n := copy(in[:], salt)
+			in[n], in[n+1], in[n+2], in[n+3] = 0, 0, 0, block
+			h.Write(in[:n+4])
+		} else {
+			h.Write([]byte(salt))
+			h.Write([]byte{0, 0, 0, block})
+		}
+		key = h.Sum(key)
 	}
-	return k, nil
+	return key[:keyBytes], nil
+}
+
+// maxPRFSecrets bounds the secrets prf keeps pools for (the cookie
+// passwords of a process: a few).
+const maxPRFSecrets = 32
+
+var (
+	prfMu    sync.Mutex
+	prfPools = map[string]*sync.Pool{}
+)
+
+// prf returns an HMAC-SHA1 keyed with secret and the function that gives
+// it back.
+func prf(secret string) (hash.Hash, func()) {
+	prfMu.Lock()
+	pool, ok := prfPools[secret]
+	if !ok && len(prfPools) < maxPRFSecrets {
+		pool = &sync.Pool{New: func() any { return hmac.New(sha1.New, []byte(secret)) }}
+		prfPools[secret] = pool
+	}
+	prfMu.Unlock()
+	if pool == nil {
+		return hmac.New(sha1.New, []byte(secret)), func() {}
+	}
+	h := pool.Get().(hash.Hash)
+	return h, func() { pool.Put(h) }
 }
 
 // parseExpiry parses a decimal expiry without a leading zero (^[1-9][0-9]*$).
@@ -326,14 +382,11 @@ func parseExpiry(s string) (int64, bool) {
 	return v, true
 }
 
-// isB64URL reports whether s uses only the base64url alphabet (no padding, no
-// whitespace: Go's decoders would silently skip '\r' and '\n').
+// isB64URL reports whether s holds no byte that b64 (strict, unpadded
+// base64url) would skip rather than refuse: '\r' and '\n'. Every other
+// byte outside the alphabet, '=' included, makes b64 fail, so a value that
+// passes this and decodes uses only the alphabet. (A byte loop over the
+// whole ciphertext was a sixth of an unseal.)
 func isB64URL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
+	return strings.IndexByte(s, '\r') < 0 && strings.IndexByte(s, '\n') < 0
 }

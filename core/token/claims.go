@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/authkit-go/authkit/core/internal/strictjson"
 )
 
 // ErrClaimNotPresent is returned by Claims.Get for a claim the token lacks.
@@ -64,7 +67,8 @@ func (c *Claims) Get(name string, v any) error {
 
 // parseClaims reads the registered and WorkOS claims by exact name, checking
 // their types. A claim with JSON null is treated as absent, except aud.
-func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
+func parseClaims(obj *object) (*Claims, error) {
+	raw := obj.rawMap()
 	c := &Claims{Raw: raw}
 	strs := [...]struct {
 		name string
@@ -74,7 +78,7 @@ func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
 		{"org_id", &c.OrganizationID}, {"role", &c.Role}, {"jti", &c.JTI},
 	}
 	for _, f := range strs {
-		if err := getString(raw, f.name, f.dst); err != nil {
+		if err := getString(obj, f.name, f.dst); err != nil {
 			return nil, err
 		}
 	}
@@ -86,8 +90,8 @@ func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
 		{"entitlements", &c.Entitlements}, {"feature_flags", &c.FeatureFlags},
 	}
 	for _, f := range lists {
-		if r, ok := present(raw, f.name); ok {
-			if err := json.Unmarshal(r, f.dst); err != nil {
+		if m, ok := obj.get(f.name); ok && m.Text != "null" {
+			if err := stringList(m.Text, f.dst); err != nil {
 				return nil, fmt.Errorf("claim %q must be an array of strings", f.name)
 			}
 		}
@@ -95,13 +99,12 @@ func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
 	// aud is the one claim where null is not read as absent: a token that
 	// names an audience field must name an audience, so "aud": null (which
 	// would otherwise skip the audience check) is malformed.
-	if r, ok := raw["aud"]; ok {
-		var one string
-		if string(r) == "null" {
+	if m, ok := obj.get("aud"); ok {
+		if m.Text == "null" {
 			return nil, errors.New(`claim "aud" must be a string or an array of strings, not null`)
-		} else if err := json.Unmarshal(r, &one); err == nil {
+		} else if one, ok := strictjson.String(m.Text); ok {
 			c.Audience = []string{one}
-		} else if err := json.Unmarshal(r, &c.Audience); err != nil {
+		} else if err := stringList(m.Text, &c.Audience); err != nil {
 			return nil, errors.New(`claim "aud" must be a string or an array of strings`)
 		}
 	}
@@ -122,12 +125,13 @@ func parseClaims(raw map[string]json.RawMessage) (*Claims, error) {
 		}
 	}
 	if r, ok := present(raw, "act"); ok {
-		var act map[string]json.RawMessage
-		if err := json.Unmarshal(r, &act); err != nil || act == nil {
+		var buf objectBuf
+		act, err := decodeObject(buf[:0], r)
+		if err != nil {
 			return nil, errors.New(`claim "act" must be an object`)
 		}
 		c.Actor = &Actor{}
-		if err := getString(act, "sub", &c.Actor.Subject); err != nil {
+		if err := getString(&act, "sub", &c.Actor.Subject); err != nil {
 			return nil, fmt.Errorf(`claim "act": %v`, err)
 		}
 	}
@@ -142,13 +146,65 @@ func present(raw map[string]json.RawMessage, name string) (json.RawMessage, bool
 	return r, true
 }
 
-func getString(raw map[string]json.RawMessage, name string, dst *string) error {
-	r, ok := present(raw, name)
-	if !ok {
+func getString(obj *object, name string, dst *string) error {
+	m, ok := obj.get(name)
+	if !ok || m.Text == "null" {
 		return nil
 	}
-	if err := json.Unmarshal(r, dst); err != nil {
+	s, ok := strictjson.String(m.Text)
+	if !ok {
 		return fmt.Errorf("claim %q must be a string", name)
 	}
+	*dst = s
 	return nil
+}
+
+// stringList decodes a JSON array of strings (the text of a value that
+// strictjson validated) as json.Unmarshal into a []string does. Arrays of
+// plain strings (all that issuers write) become substrings of it; anything
+// else goes through encoding/json, for its exact semantics (a null element
+// reads as "").
+func stringList(text string, dst *[]string) error {
+	if len(text) >= 2 && text[0] == '[' {
+		if list, ok := plainStrings(text); ok {
+			*dst = list
+			return nil
+		}
+	}
+	return json.Unmarshal([]byte(text), dst)
+}
+
+// plainStrings reads an array whose elements are all strings without
+// escapes; ok is false for any other.
+func plainStrings(r string) (list []string, ok bool) {
+	list = make([]string, 0, strings.Count(r, `"`)/2)
+	for i := 1; ; {
+		i += skipSpace(r[i:])
+		if r[i] == ']' && len(list) == 0 {
+			return list, true
+		}
+		if r[i] != '"' {
+			return nil, false
+		}
+		j := strings.IndexByte(r[i+1:], '"')
+		s := r[i+1 : i+1+j]
+		if strings.IndexByte(s, '\\') >= 0 {
+			return nil, false
+		}
+		list = append(list, s)
+		i += j + 2
+		i += skipSpace(r[i:])
+		if r[i] == ']' {
+			return list, true
+		}
+		i++ // ','
+	}
+}
+
+func skipSpace(b string) int {
+	n := 0
+	for n < len(b) && (b[n] == ' ' || b[n] == '\t' || b[n] == '\n' || b[n] == '\r') {
+		n++
+	}
+	return n
 }

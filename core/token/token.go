@@ -31,8 +31,11 @@
 package token
 
 import (
-	"bytes"
 	"context"
+	"crypto"
+	"crypto/rsa"
+	_ "crypto/sha256" // RS256
+	_ "crypto/sha512" // RS384, RS512
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -42,13 +45,15 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
 
 	"github.com/authkit-go/authkit/core/internal/memo"
+	"github.com/authkit-go/authkit/core/internal/strictjson"
 	"github.com/authkit-go/authkit/core/jwks"
 )
 
@@ -126,7 +131,8 @@ type Verifier struct {
 	leeway   time.Duration
 	cache    *jwks.Cache
 	now      func() time.Time
-	verified *memo.Cache[*Claims]
+	verified *memo.Cache[*remembered]
+	rsaKeys  rsaKeys
 }
 
 // New validates cfg, applies the defaults and returns a Verifier.
@@ -184,7 +190,7 @@ func New(cfg Config) (*Verifier, error) {
 	if cfg.Remember == 0 {
 		cfg.Remember = DefaultRemember
 	}
-	v.verified = memo.New[*Claims](cfg.Remember) // nil (off) when negative
+	v.verified = memo.New[*remembered](cfg.Remember) // nil (off) when negative
 	return v, nil
 }
 
@@ -194,13 +200,39 @@ func New(cfg Config) (*Verifier, error) {
 // returns the claims and an error matching ErrExpired. A token that passed
 // before is remembered (see Config.Remember): only its exp is checked again.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
+	return v.verify(ctx, raw, true, false)
+}
+
+// VerifyShared is Verify for a caller that only reads the claims: the
+// slices of a remembered token's claims are returned without a copy,
+// shared with other callers. Read them, never modify them.
+func (v *Verifier) VerifyShared(ctx context.Context, raw string) (*Claims, error) {
+	return v.verify(ctx, raw, true, true)
+}
+
+// VerifyWithoutRemembering is Verify for a caller that remembers what it
+// verified itself (the session engine remembers whole sessions): it checks
+// the token in full, neither looking it up among the remembered tokens nor
+// adding it (hashing it for that would be wasted).
+func (v *Verifier) VerifyWithoutRemembering(ctx context.Context, raw string) (*Claims, error) {
+	return v.verify(ctx, raw, false, false)
+}
+
+func (v *Verifier) verify(ctx context.Context, raw string, remember, share bool) (*Claims, error) {
 	// The size cap comes before the memo, which hashes the whole token: an
 	// oversized bearer token must cost nothing in proportion to its size.
 	if len(raw) > MaxTokenSize {
 		return nil, errTooLarge
 	}
-	if c, ok := v.verified.Get(raw, v.now()); ok {
-		return c.clone(), nil
+	remember = remember && v.verified != nil
+	var mk memo.Key
+	if remember {
+		mk = memo.KeyOf(raw)
+		if r, ok := v.verified.GetKey(mk, v.now()); ok {
+			if c, err := r.claims(share); err == nil {
+				return c, nil
+			}
+		}
 	}
 	// 1. Structure, encoding, header and claim types: no network.
 	h, p, sg, err := segments(raw)
@@ -211,15 +243,16 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if err != nil {
 		return nil, &Error{Code: CodeMalformed, Detail: "header: " + err.Error(), Err: err}
 	}
-	hdr, err := decodeObject(hdrJSON)
+	var hbuf objectBuf
+	hdr, err := decodeObject(hbuf[:0], hdrJSON)
 	if err != nil {
 		return nil, &Error{Code: CodeMalformed, Detail: "header: " + err.Error(), Err: err}
 	}
-	alg, kid, err := v.checkHeader(hdr)
+	alg, kid, err := v.checkHeader(&hdr)
 	if err != nil {
 		return nil, err
 	}
-	claims, err := payloadClaims(p)
+	claims, payloadJSON, err := payloadClaimsJSON(p)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +278,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if kt := key.KeyType(); kt != v.algs[alg] {
 		return nil, fail(CodeDisallowedAlgorithm, fmt.Sprintf("key %q has type %s, which does not fit %s", kid, kt, alg))
 	}
-	if _, err := jws.Verify([]byte(raw), jws.WithKey(jwa.SignatureAlgorithm(alg), key)); err != nil {
+	if err := v.checkSignature(raw[:len(h)+1+len(p)], sig, raw, alg, key); err != nil {
 		return nil, &Error{Code: CodeBadSignature, Detail: "signature does not verify", Err: err}
 	}
 
@@ -266,7 +299,9 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (*Claims, error) {
 	if now.Add(-v.leeway).After(claims.ExpiresAt) {
 		return claims, fail(CodeExpired, "token expired at "+claims.ExpiresAt.UTC().Format(time.RFC3339))
 	}
-	v.verified.Put(raw, claims.clone(), claims.ExpiresAt.Add(v.leeway), now)
+	if remember {
+		v.verified.PutKey(mk, rememberToken(payloadJSON, claims), claims.ExpiresAt.Add(v.leeway), now)
+	}
 	return claims, nil
 }
 
@@ -304,60 +339,69 @@ func segments(raw string) (h, p, s string, err error) {
 // payloadClaims decodes the payload segment (strict base64url, one JSON
 // object without duplicate keys) into typed claims.
 func payloadClaims(p string) (*Claims, error) {
+	claims, _, err := payloadClaimsJSON(p)
+	return claims, err
+}
+
+// payloadClaimsJSON is payloadClaims also returning the payload's JSON,
+// which Raw's values alias.
+func payloadClaimsJSON(p string) (*Claims, []byte, error) {
 	payloadJSON, err := decodeSegment(p)
 	if err != nil {
-		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
+		return nil, nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
 	}
-	payload, err := decodeObject(payloadJSON)
+	var buf objectBuf
+	payload, err := decodeObject(buf[:0], payloadJSON)
 	if err != nil {
-		return nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
+		return nil, nil, &Error{Code: CodeMalformed, Detail: "payload: " + err.Error(), Err: err}
 	}
-	claims, err := parseClaims(payload)
+	claims, err := parseClaims(&payload)
 	if err != nil {
-		return nil, &Error{Code: CodeMalformed, Detail: err.Error(), Err: err}
+		return nil, nil, &Error{Code: CodeMalformed, Detail: err.Error(), Err: err}
 	}
-	return claims, nil
+	return claims, payloadJSON, nil
 }
 
 // checkHeader applies the header rules and returns alg and kid.
-func (v *Verifier) checkHeader(hdr map[string]json.RawMessage) (alg, kid string, err error) {
-	rawAlg, ok := hdr["alg"]
+func (v *Verifier) checkHeader(hdr *object) (alg, kid string, err error) {
+	rawAlg, ok := hdr.get("alg")
 	if !ok {
 		return "", "", fail(CodeMalformed, "header has no alg")
 	}
-	if err := json.Unmarshal(rawAlg, &alg); err != nil {
+	alg, ok = strictjson.String(rawAlg.Text)
+	if !ok {
 		return "", "", fail(CodeMalformed, "header alg is not a string")
 	}
 	if _, ok := v.algs[alg]; !ok {
 		return "", "", fail(CodeDisallowedAlgorithm, fmt.Sprintf("algorithm %q is not allowed", alg))
 	}
 	for _, name := range []string{"jwk", "jku", "x5u", "x5c"} {
-		if _, ok := hdr[name]; ok {
+		if hdr.has(name) {
 			return "", "", fail(CodeMalformed, fmt.Sprintf("header parameter %q is not accepted; keys come only from the configured JWKS", name))
 		}
 	}
-	if _, ok := hdr["crit"]; ok {
+	if hdr.has("crit") {
 		return "", "", fail(CodeMalformed, `header parameter "crit" is not accepted; no extensions are supported`)
 	}
-	if b64, ok := hdr["b64"]; ok && string(b64) != "true" {
+	if b64, ok := hdr.get("b64"); ok && b64.Text != "true" {
 		return "", "", fail(CodeMalformed, `header parameter "b64" must be true when present`)
 	}
-	rawKid, ok := hdr["kid"]
+	rawKid, ok := hdr.get("kid")
 	if !ok {
 		return "", "", fail(CodeMalformed, "header has no kid")
 	}
-	if err := json.Unmarshal(rawKid, &kid); err != nil || kid == "" {
+	if kid, ok = strictjson.String(rawKid.Text); !ok || kid == "" {
 		return "", "", fail(CodeMalformed, "header kid must be a non-empty string")
 	}
 	return alg, kid, nil
 }
 
-// decodeSegment decodes one strict, unpadded base64url segment. The alphabet
-// is checked first because the decoder ignores \r and \n.
+// decodeSegment decodes one strict, unpadded base64url segment. The strict
+// decoder refuses every byte outside the alphabet except \r and \n, which
+// it skips: those are refused first.
 func decodeSegment(s string) ([]byte, error) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+	for _, c := range [...]byte{'\r', '\n'} {
+		if i := strings.IndexByte(s, c); i >= 0 {
 			return nil, fmt.Errorf("invalid base64url character at offset %d", i)
 		}
 	}
@@ -371,91 +415,64 @@ func decodeSegment(s string) ([]byte, error) {
 // maxJSONDepth bounds nesting in header and payload.
 const maxJSONDepth = 32
 
+// object is a JSON object decoded by decodeObject.
+type object struct {
+	members []strictjson.Member
+}
+
+// objectBuf holds the members of a token's object (claims are a dozen).
+type objectBuf [16]strictjson.Member
+
 // decodeObject parses a JSON object after rejecting invalid UTF-8, duplicate
-// keys at any depth and anything but a single object.
-func decodeObject(b []byte) (map[string]json.RawMessage, error) {
-	if !utf8.Valid(b) {
-		return nil, errors.New("JSON is not valid UTF-8")
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	t, err := dec.Token()
-	if err != nil {
-		return nil, fmt.Errorf("invalid JSON: %w", err)
-	}
-	if d, ok := t.(json.Delim); !ok || d != '{' {
-		return nil, errors.New("JSON is not an object")
-	}
-	if err := walkObject(dec, 1); err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("invalid JSON: data after the object")
-	}
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("invalid JSON: %w", err)
-	}
-	return m, nil
+// keys at any depth and anything but a single object, in one pass. Members
+// alias b and one string copy of it.
+func decodeObject(buf []strictjson.Member, b []byte) (object, error) {
+	members, err := strictjson.Object(buf, b, string(b), maxJSONDepth)
+	return object{members}, err
 }
 
-// walkObject consumes an object's members (after '{') up to and including '}'.
-func walkObject(dec *json.Decoder, depth int) error {
-	if depth > maxJSONDepth {
-		return errors.New("JSON nested too deeply")
-	}
-	seen := map[string]struct{}{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return fmt.Errorf("invalid JSON: %w", err)
-		}
-		k, _ := t.(string)
-		if _, dup := seen[k]; dup {
-			return fmt.Errorf("duplicate JSON key %q", k)
-		}
-		seen[k] = struct{}{}
-		if err := walkValue(dec, depth); err != nil {
-			return err
+// get returns the member called name.
+func (o *object) get(name string) (strictjson.Member, bool) {
+	for _, m := range o.members {
+		if m.Name == name {
+			return m, true
 		}
 	}
-	if _, err := dec.Token(); err != nil {
-		return fmt.Errorf("invalid JSON: %w", err)
-	}
-	return nil
+	return strictjson.Member{}, false
 }
 
-// walkValue consumes one value.
-func walkValue(dec *json.Decoder, depth int) error {
-	t, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("invalid JSON: %w", err)
+// has reports whether the object has a member called name.
+func (o *object) has(name string) bool {
+	_, ok := o.get(name)
+	return ok
+}
+
+// rawMap returns the members by name, values aliasing the parsed bytes.
+func (o *object) rawMap() map[string]json.RawMessage {
+	m := make(map[string]json.RawMessage, len(o.members))
+	for _, mb := range o.members {
+		m[mb.Name] = mb.Value
 	}
-	d, ok := t.(json.Delim)
-	if !ok {
-		return nil
-	}
-	switch d {
-	case '{':
-		return walkObject(dec, depth+1)
-	case '[':
-		if depth+1 > maxJSONDepth {
-			return errors.New("JSON nested too deeply")
-		}
-		for dec.More() {
-			if err := walkValue(dec, depth+1); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return fmt.Errorf("invalid JSON: %w", err)
-		}
-	}
-	return nil
+	return m
 }
 
 // numericDate converts a JSON NumericDate (seconds, possibly fractional).
 func numericDate(raw json.RawMessage) (time.Time, error) {
+	// Whole seconds (what issuers write) need no float parsing; the value
+	// and range are the same as below.
+	if n := len(raw); n > 0 && n <= 12 {
+		var sec int64
+		for _, c := range raw {
+			if c < '0' || c > '9' {
+				sec = -1
+				break
+			}
+			sec = sec*10 + int64(c-'0')
+		}
+		if sec >= 0 && (n == 1 || raw[0] != '0') && sec <= 253402300799 {
+			return time.Unix(sec, 0).UTC(), nil
+		}
+	}
 	var n json.Number
 	// json.Number also accepts a quoted number; a NumericDate is never quoted.
 	if len(raw) == 0 || raw[0] == '"' || json.Unmarshal(raw, &n) != nil {
@@ -468,4 +485,55 @@ func numericDate(raw json.RawMessage) (time.Time, error) {
 	}
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(frac*1e9)).UTC(), nil
+}
+
+// pkcs1Hashes are the hashes of the RSASSA-PKCS1-v1_5 algorithms, which
+// are verified with crypto/rsa directly; the other algorithms go through
+// jws.Verify.
+var pkcs1Hashes = map[string]crypto.Hash{"RS256": crypto.SHA256, "RS384": crypto.SHA384, "RS512": crypto.SHA512}
+
+// checkSignature verifies sig over signingInput (the token's first two
+// segments) with key. RS* signatures (WorkOS's) are checked with
+// crypto/rsa on the key's cached public key, skipping jws.Verify's second
+// parse of the whole token; the result is the same.
+func (v *Verifier) checkSignature(signingInput string, sig []byte, raw, alg string, key jwk.Key) error {
+	if h, ok := pkcs1Hashes[alg]; ok {
+		if pub, ok := v.rsaKeys.get(key); ok {
+			hh := h.New()
+			_, _ = io.WriteString(hh, signingInput)
+			var sum [64]byte
+			return rsa.VerifyPKCS1v15(pub, h, hh.Sum(sum[:0]), sig)
+		}
+	}
+	_, err := jws.Verify([]byte(raw), jws.WithKey(jwa.SignatureAlgorithm(alg), key))
+	return err
+}
+
+// maxRSAKeys bounds the public keys remembered by rsaKeys; past it the set
+// starts over (keys change only when WorkOS rotates them).
+const maxRSAKeys = 64
+
+// rsaKeys remembers the *rsa.PublicKey of each JWKS key (by identity: a
+// fetched key set is never modified, a refetch builds new keys), so that
+// a verification does not export the key again.
+type rsaKeys struct {
+	mu   sync.Mutex
+	keys map[jwk.Key]*rsa.PublicKey
+}
+
+func (r *rsaKeys) get(key jwk.Key) (*rsa.PublicKey, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if pub, ok := r.keys[key]; ok {
+		return pub, true
+	}
+	var pub rsa.PublicKey
+	if err := key.Raw(&pub); err != nil {
+		return nil, false
+	}
+	if r.keys == nil || len(r.keys) >= maxRSAKeys {
+		r.keys = map[jwk.Key]*rsa.PublicKey{}
+	}
+	r.keys[key] = &pub
+	return &pub, true
 }

@@ -2,8 +2,10 @@ package token_test
 
 import (
 	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -618,6 +620,20 @@ func TestRemember(t *testing.T) {
 	require.ErrorIs(t, err, token.ErrBadSignature)
 }
 
+func TestVerifyWithoutRemembering(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(t, func(*token.Config) {})
+	raw := sign(t, f.claims(nil), nil)
+	_, err := v.VerifyWithoutRemembering(context.Background(), raw)
+	require.NoError(t, err)
+	require.Zero(t, token.RememberedCount(v), "nothing remembered")
+	_, err = v.Verify(context.Background(), raw)
+	require.NoError(t, err)
+	require.Equal(t, 1, token.RememberedCount(v))
+	_, err = v.VerifyWithoutRemembering(context.Background(), raw)
+	require.NoError(t, err, "and checked in full")
+}
+
 func TestRememberBounded(t *testing.T) {
 	f := newFixture(t)
 	v := f.verifier(t, func(c *token.Config) { c.Remember = 8 })
@@ -637,6 +653,25 @@ func BenchmarkVerifyNoRemember(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := v.Verify(context.Background(), raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRSAVerify is the floor of BenchmarkVerifyNoRemember: SHA-256 of
+// the same token's signing input and one RSA PKCS#1 v1.5 verification.
+func BenchmarkRSAVerify(b *testing.B) {
+	f := newFixture(b)
+	raw := sign(b, f.claims(map[string]any{"aud": clientID, "roles": []string{"member"}}), nil)
+	dot := strings.LastIndexByte(raw, '.')
+	input := []byte(raw[:dot])
+	sig, err := base64.RawURLEncoding.DecodeString(raw[dot+1:])
+	require.NoError(b, err)
+	pub := &testKeys()[0].PublicKey
+	b.ReportAllocs()
+	for b.Loop() {
+		sum := sha256.Sum256(input)
+		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
 			b.Fatal(err)
 		}
 	}

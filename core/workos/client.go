@@ -199,30 +199,70 @@ func (c *Client) AuthorizationURL(p AuthorizationURLParams) (string, error) {
 	if provider == "" {
 		provider = "authkit"
 	}
-	q := url.Values{}
-	q.Set("client_id", c.clientID)
-	q.Set("redirect_uri", p.RedirectURI)
-	q.Set("response_type", "code")
-	q.Set("provider", provider)
-	set := func(k, v string) {
-		if v != "" {
-			q.Set(k, v)
+	// The query is written in url.Values.Encode's form (keys sorted, values
+	// QueryEscape'd) without building the map: every signed-out request to
+	// a protected page comes here, with a ~450-byte state.
+	var maxAge string
+	if p.MaxAge != nil {
+		maxAge = strconv.Itoa(*p.MaxAge)
+	}
+	method := ""
+	if p.CodeChallenge != "" {
+		method = "S256"
+	}
+	params := [...][2]string{ // sorted by key, as Encode sorts them
+		{"client_id", c.clientID},
+		{"code_challenge", p.CodeChallenge},
+		{"code_challenge_method", method},
+		{"domain_hint", p.DomainHint},
+		{"login_hint", p.LoginHint},
+		{"max_age", maxAge},
+		{"organization_id", p.OrganizationID},
+		{"prompt", p.Prompt},
+		{"provider", provider},
+		{"redirect_uri", p.RedirectURI},
+		{"response_type", "code"},
+		{"screen_hint", p.ScreenHint},
+		{"state", p.State},
+	}
+	const path = "/user_management/authorize?"
+	size := len(c.baseURL) + len(path)
+	for _, kv := range params {
+		size += len(kv[0]) + 3*len(kv[1]) + 2
+	}
+	b := make([]byte, 0, size)
+	b = append(b, c.baseURL...)
+	b = append(b, path...)
+	first := true
+	for _, kv := range params {
+		if kv[1] == "" && kv[0] != "client_id" {
+			continue
+		}
+		if !first {
+			b = append(b, '&')
+		}
+		first = false
+		b = append(b, kv[0]...)
+		b = append(b, '=')
+		b = appendQueryEscape(b, kv[1])
+	}
+	return string(b), nil
+}
+
+// appendQueryEscape appends url.QueryEscape(s) to b.
+func appendQueryEscape(b []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			b = append(b, c)
+		case c == ' ':
+			b = append(b, '+')
+		default:
+			b = append(b, '%', hex[c>>4], hex[c&15])
 		}
 	}
-	set("state", p.State)
-	set("screen_hint", p.ScreenHint)
-	set("organization_id", p.OrganizationID)
-	set("login_hint", p.LoginHint)
-	set("domain_hint", p.DomainHint)
-	set("prompt", p.Prompt)
-	if p.CodeChallenge != "" {
-		q.Set("code_challenge", p.CodeChallenge)
-		q.Set("code_challenge_method", "S256")
-	}
-	if p.MaxAge != nil {
-		q.Set("max_age", strconv.Itoa(*p.MaxAge))
-	}
-	return c.baseURL + "/user_management/authorize?" + q.Encode(), nil
+	return b
 }
 
 // LogoutURL returns the URL that ends sessionID at WorkOS and redirects the
