@@ -370,7 +370,8 @@ func (b *tab) goRefreshed(u string, ttl time.Duration) me {
 			return m
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("%s served no token of %v within 20s", u, ttl)
+			// The body is /api/me's JSON (session ID and token times, no token).
+			b.t.Fatalf("%s served no token of %v within 20s; last answer: %.300s; emulator refreshes: %d", u, ttl, res, b.s.emu.Count(authkittest.EndpointRefresh))
 		}
 		<-tick.C
 	}

@@ -24,5 +24,10 @@ export default function proxy(request, event) {
 }
 
 export const config = {
-  matcher: ['/((?!_next/static|_next/image|icon.svg).*)'],
+  // Not for static assets: a browser showing a JSON page (the Go API's
+  // /api/me) asks for /favicon.ico on its own, and if authkit-nextjs ran
+  // for it, it would refresh a due session at the same moment as the Go
+  // API, one of the two would spend the other's single-use refresh token,
+  // and authkit-nextjs deletes the cookie when its refresh fails.
+  matcher: ['/((?!_next/static|_next/image|icon.svg|favicon.ico|robots.txt).*)'],
 };
