@@ -125,22 +125,13 @@ func (c *Client) ListOrganizationMemberships(ctx context.Context, p ListOrganiza
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		Data         *[]OrganizationMembership `json:"data"`
-		ListMetadata ListMetadata              `json:"list_metadata"`
+	list, meta, err := decodeList(status, data, "membership without id, user_id, organization_id or status", func(m OrganizationMembership) bool {
+		return m.ID != "" && m.UserID != "" && m.OrganizationID != "" && m.Status != ""
+	})
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("%w: status %d: %v", ErrMalformedResponse, status, jsonErrSummary(err))
-	}
-	if out.Data == nil {
-		return nil, fmt.Errorf("%w: status %d: missing data", ErrMalformedResponse, status)
-	}
-	for _, m := range *out.Data {
-		if m.ID == "" || m.UserID == "" || m.OrganizationID == "" || m.Status == "" {
-			return nil, fmt.Errorf("%w: status %d: membership without id, user_id, organization_id or status", ErrMalformedResponse, status)
-		}
-	}
-	return &OrganizationMembershipList{Data: *out.Data, ListMetadata: out.ListMetadata}, nil
+	return &OrganizationMembershipList{Data: list, ListMetadata: meta}, nil
 }
 
 // GetOrganization returns the organization id (GET /organizations/{id},
@@ -168,6 +159,27 @@ func (c *Client) GetOrganization(ctx context.Context, id string) (*Organization,
 }
 
 // listQuery checks and encodes the pagination parameters WorkOS lists share.
+// decodeList reads a WorkOS list response: its data (required, every item
+// passing valid, else missing says what is malformed) and list metadata.
+func decodeList[T any](status int, data []byte, missing string, valid func(T) bool) ([]T, ListMetadata, error) {
+	var out struct {
+		Data         *[]T         `json:"data"`
+		ListMetadata ListMetadata `json:"list_metadata"`
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, ListMetadata{}, fmt.Errorf("%w: status %d: %v", ErrMalformedResponse, status, jsonErrSummary(err))
+	}
+	if out.Data == nil {
+		return nil, ListMetadata{}, fmt.Errorf("%w: status %d: missing data", ErrMalformedResponse, status)
+	}
+	for _, item := range *out.Data {
+		if !valid(item) {
+			return nil, ListMetadata{}, fmt.Errorf("%w: status %d: %s", ErrMalformedResponse, status, missing)
+		}
+	}
+	return *out.Data, out.ListMetadata, nil
+}
+
 func listQuery(method string, limit int, after, before, order string) (url.Values, error) {
 	if limit < 0 || limit > 100 {
 		return nil, fmt.Errorf("workos: %s: Limit %d must be between 1 and 100", method, limit)

@@ -2,12 +2,10 @@ package workos
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 )
 
 // Session statuses (Session.Status).
@@ -83,41 +81,19 @@ func (c *Client) ListSessions(ctx context.Context, userID string, p ListSessions
 	if c.apiKey == "" {
 		return nil, errors.New("workos: ListSessions: Config.APIKey is required")
 	}
-	if p.Limit < 0 || p.Limit > 100 {
-		return nil, fmt.Errorf("workos: ListSessions: Limit %d must be between 1 and 100", p.Limit)
+	q, err := listQuery("ListSessions", p.Limit, p.After, p.Before, p.Order)
+	if err != nil {
+		return nil, err
 	}
-	switch p.Order {
-	case "", "desc", "asc", "normal":
-	default:
-		return nil, fmt.Errorf("workos: ListSessions: Order %q must be desc, asc or normal", p.Order)
-	}
-	q := url.Values{}
-	if p.Limit > 0 {
-		q.Set("limit", strconv.Itoa(p.Limit))
-	}
-	addQuery(q, "after", p.After)
-	addQuery(q, "before", p.Before)
-	addQuery(q, "order", p.Order)
 	status, data, err := c.do(ctx, http.MethodGet, "/user_management/users/"+url.PathEscape(userID)+"/sessions", listSessionsOp, q, nil, true)
 	if err != nil {
 		return nil, err
 	}
-	var out struct {
-		Data         *[]Session   `json:"data"`
-		ListMetadata ListMetadata `json:"list_metadata"`
+	list, meta, err := decodeList(status, data, "session without id or status", func(s Session) bool { return s.ID != "" && s.Status != "" })
+	if err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, fmt.Errorf("%w: status %d: %v", ErrMalformedResponse, status, jsonErrSummary(err))
-	}
-	if out.Data == nil {
-		return nil, fmt.Errorf("%w: status %d: missing data", ErrMalformedResponse, status)
-	}
-	for _, s := range *out.Data {
-		if s.ID == "" || s.Status == "" {
-			return nil, fmt.Errorf("%w: status %d: session without id or status", ErrMalformedResponse, status)
-		}
-	}
-	return &SessionList{Data: *out.Data, ListMetadata: out.ListMetadata}, nil
+	return &SessionList{Data: list, ListMetadata: meta}, nil
 }
 
 // SessionActive reports whether WorkOS lists sessionID among userID's
