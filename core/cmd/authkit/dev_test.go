@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,20 +16,8 @@ import (
 
 	authkit "github.com/authkit-go/authkit/core"
 	"github.com/authkit-go/authkit/core/authkittest"
+	"github.com/authkit-go/authkit/core/conformance"
 )
-
-// syncBuffer is a bytes.Buffer safe for the command and the test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func TestDevServesAndShutsDown(t *testing.T) {
 	seed := filepath.Join(t.TempDir(), "seed.json")
@@ -40,7 +27,7 @@ func TestDevServesAndShutsDown(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr conformance.SyncBuffer
 	readyc := make(chan *authkittest.Emulator, 1)
 	done := make(chan int, 1)
 	go func() {
@@ -146,7 +133,7 @@ func exportedEnv(t *testing.T, banner string) func(string) string {
 func startDev(t *testing.T, args ...string) (*authkittest.Emulator, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout, stderr syncBuffer
+	var stdout, stderr conformance.SyncBuffer
 	readyc := make(chan *authkittest.Emulator, 1)
 	done := make(chan int, 1)
 	go func() {
