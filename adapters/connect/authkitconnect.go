@@ -27,7 +27,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 	"sync"
 
 	"connectrpc.com/connect"
@@ -38,17 +37,12 @@ import (
 // Option configures NewInterceptor.
 type Option func(*interceptor)
 
-type procedureRequirement struct {
-	pattern string
-	reqs    []authkit.Requirement
-}
-
 // WithPublicProcedures serves the matching procedures without a token (a
 // valid token still puts its Auth in the context; an invalid one is still
 // refused). Patterns are procedures ("/pkg.Service/Method", the generated
 // ...Procedure constants) or end in "*" ("/grpc.health.v1.Health/*").
 func WithPublicProcedures(patterns ...string) Option {
-	return func(i *interceptor) { i.public = append(i.public, patterns...) }
+	return func(i *interceptor) { i.policy.AddPublic(patterns...) }
 }
 
 // WithRequirements makes the procedures matching pattern (as for
@@ -57,7 +51,7 @@ func WithPublicProcedures(patterns ...string) Option {
 // missing one gets connect.CodePermissionDenied. Every matching option
 // applies.
 func WithRequirements(pattern string, reqs ...authkit.Requirement) Option {
-	return func(i *interceptor) { i.reqs = append(i.reqs, procedureRequirement{pattern, reqs}) }
+	return func(i *interceptor) { i.policy.AddRequirements(pattern, reqs...) }
 }
 
 // Auth returns the call's Auth, or nil when anonymous (a public procedure).
@@ -65,8 +59,7 @@ func Auth(ctx context.Context) *authkit.Auth { return authkit.FromContext(ctx) }
 
 type interceptor struct {
 	kit    *authkit.Client
-	public []string
-	reqs   []procedureRequirement
+	policy authkit.MethodPolicy
 }
 
 // NewInterceptor returns the server-side interceptor: pass it to a
@@ -109,23 +102,10 @@ func (i *interceptor) WrapStreamingHandler(next connect.StreamingHandlerFunc) co
 	}
 }
 
-// authorize translates the call into an authkit.Request, lets the core
-// decide, and returns the context for the handler or the refusal.
+// authorize lets the core decide the call and returns the context for the
+// handler or the refusal.
 func (i *interceptor) authorize(ctx context.Context, procedure string, h http.Header, addr string) (context.Context, error) {
-	r := &authkit.Request{Method: http.MethodPost, URL: &url.URL{Path: procedure}, Header: http.Header{}, RemoteAddr: addr}
-	if v := h.Values("Authorization"); len(v) > 0 {
-		r.Header["Authorization"] = v
-	}
-	d := i.kit.Load(ctx, r)
-	if !d.Done() && !authkit.PathMatches(procedure, i.public...) {
-		var reqs []authkit.Requirement
-		for _, q := range i.reqs {
-			if authkit.PathMatches(procedure, q.pattern) {
-				reqs = append(reqs, q.reqs...)
-			}
-		}
-		d = i.kit.Require(ctx, r, d.Auth, reqs...)
-	}
+	d := i.kit.AuthorizeCall(ctx, &i.policy, procedure, h.Values("Authorization"), addr)
 	if d.Done() {
 		return nil, refusal(&d)
 	}

@@ -25,7 +25,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/url"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -39,22 +38,14 @@ import (
 // Option configures the server interceptors.
 type Option func(*config)
 
-type config struct {
-	public []string
-	reqs   []methodRequirement
-}
-
-type methodRequirement struct {
-	pattern string
-	reqs    []authkit.Requirement
-}
+type config struct{ policy authkit.MethodPolicy }
 
 // WithPublicMethods serves the matching methods without a token (a valid
 // token still puts its Auth in the context; an invalid one is still
 // refused). Patterns are full method names ("/pkg.Service/Method") or end
 // in "*" ("/grpc.health.v1.Health/*").
 func WithPublicMethods(patterns ...string) Option {
-	return func(c *config) { c.public = append(c.public, patterns...) }
+	return func(c *config) { c.policy.AddPublic(patterns...) }
 }
 
 // WithRequirements makes the methods matching pattern (as for
@@ -62,7 +53,7 @@ func WithPublicMethods(patterns ...string) Option {
 // permissions (authkit.RequireRole, authkit.RequirePermission); a call
 // missing one gets codes.PermissionDenied. Every matching option applies.
 func WithRequirements(pattern string, reqs ...authkit.Requirement) Option {
-	return func(c *config) { c.reqs = append(c.reqs, methodRequirement{pattern, reqs}) }
+	return func(c *config) { c.policy.AddRequirements(pattern, reqs...) }
 }
 
 func newConfig(opts []Option) *config {
@@ -78,27 +69,15 @@ func newConfig(opts []Option) *config {
 // Auth returns the call's Auth, or nil when anonymous (a public method).
 func Auth(ctx context.Context) *authkit.Auth { return authkit.FromContext(ctx) }
 
-// authorize translates the call into an authkit.Request, lets the core
-// decide, and returns the context for the handler or the refusal.
+// authorize lets the core decide the call and returns the context for the
+// handler or the refusal.
 func (c *config) authorize(ctx context.Context, kit *authkit.Client, method string) (context.Context, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
-	r := &authkit.Request{Method: http.MethodPost, URL: &url.URL{Path: method}, Header: http.Header{}}
-	if v := md.Get("authorization"); len(v) > 0 {
-		r.Header["Authorization"] = v
-	}
+	addr := ""
 	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		r.RemoteAddr = p.Addr.String()
+		addr = p.Addr.String()
 	}
-	d := kit.Load(ctx, r)
-	if !d.Done() && !authkit.PathMatches(method, c.public...) {
-		var reqs []authkit.Requirement
-		for _, q := range c.reqs {
-			if authkit.PathMatches(method, q.pattern) {
-				reqs = append(reqs, q.reqs...)
-			}
-		}
-		d = kit.Require(ctx, r, d.Auth, reqs...)
-	}
+	d := kit.AuthorizeCall(ctx, &c.policy, method, md.Get("authorization"), addr)
 	if d.Done() {
 		return nil, refusal(&d)
 	}
