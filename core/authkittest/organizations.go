@@ -174,31 +174,53 @@ func (e *Emulator) handleListMemberships(w http.ResponseWriter, r *http.Request)
 // still works). It returns the indexes of the page's visible records in
 // listing order and the cursors; ok is false for invalid parameters.
 func paginate(q url.Values, n int, id func(int) string, visible func(int) bool) (page []int, meta wireListMetadata, ok bool) {
-	limit := 10
+	p, ok := parseListParams(q)
+	if !ok {
+		return nil, meta, false
+	}
+	return p.page(n, id, visible)
+}
+
+// listParams are a list request's paging parameters, checked.
+type listParams struct {
+	limit            int
+	order            string
+	fwd, bwd         string // the cursors moving along and against the listing order
+	fwdName, bwdName string
+}
+
+// parseListParams checks limit, order and the cursors (not whether a
+// cursor names a record: page does).
+func parseListParams(q url.Values) (p listParams, ok bool) {
+	p.limit = 10
 	if v := q.Get("limit"); v != "" {
 		l, err := strconv.Atoi(v)
 		if err != nil || l < 1 || l > 100 {
-			return nil, meta, false
+			return p, false
 		}
-		limit = l
+		p.limit = l
 	}
-	order := q.Get("order")
-	switch order {
+	p.order = q.Get("order")
+	switch p.order {
 	case "":
-		order = "desc"
+		p.order = "desc"
 	case "desc", "asc", "normal":
 	default:
-		return nil, meta, false
+		return p, false
 	}
-	fwd, bwd := q.Get("after"), q.Get("before")
-	fwdName, bwdName := "after", "before"
-	if order == "normal" {
-		fwd, bwd = bwd, fwd
-		fwdName, bwdName = bwdName, fwdName
+	p.fwd, p.bwd = q.Get("after"), q.Get("before")
+	p.fwdName, p.bwdName = "after", "before"
+	if p.order == "normal" {
+		p.fwd, p.bwd = p.bwd, p.fwd
+		p.fwdName, p.bwdName = p.bwdName, p.fwdName
 	}
-	if fwd != "" && bwd != "" {
-		return nil, meta, false
-	}
+	return p, p.fwd == "" || p.bwd == ""
+}
+
+// page is paginate once the parameters are checked; ok is false for a
+// cursor that names no record.
+func (p listParams) page(n int, id func(int) string, visible func(int) bool) (page []int, meta wireListMetadata, ok bool) {
+	limit, order, fwd, bwd, fwdName, bwdName := p.limit, p.order, p.fwd, p.bwd, p.fwdName, p.bwdName
 	all := make([]int, n) // listing order
 	for i := range all {
 		if order == "asc" {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -113,33 +112,8 @@ func (e *Emulator) handleListSessions(w http.ResponseWriter, r *http.Request) {
 		unauthorized(w)
 		return
 	}
-	q := r.URL.Query()
-	limit := 10
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 100 {
-			invalidParams(w)
-			return
-		}
-		limit = n
-	}
-	order := q.Get("order")
-	switch order {
-	case "":
-		order = "desc"
-	case "desc", "asc", "normal":
-	default:
-		invalidParams(w)
-		return
-	}
-	// fwd is the cursor that moves along the listing order.
-	fwd, bwd := q.Get("after"), q.Get("before")
-	fwdName, bwdName := "after", "before"
-	if order == "normal" {
-		fwd, bwd = bwd, fwd
-		fwdName, bwdName = bwdName, fwdName
-	}
-	if fwd != "" && bwd != "" {
+	params, ok := parseListParams(r.URL.Query())
+	if !ok {
 		invalidParams(w)
 		return
 	}
@@ -151,79 +125,21 @@ func (e *Emulator) handleListSessions(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"message": "User not found."})
 		return
 	}
-	// Every session of the user in listing order; cursors are positions in
-	// it, so a cursor whose session ended since still works.
+	// Every session of the user in creation order; a cursor whose session
+	// ended since still works.
 	var all []*session
 	for _, s := range e.sessions {
 		if s.userID == userID {
 			all = append(all, s)
 		}
 	}
-	sort.Slice(all, func(i, j int) bool {
-		if order == "asc" {
-			return all[i].seq < all[j].seq
-		}
-		return all[i].seq > all[j].seq
-	})
-	index := func(id string) int {
-		for i, s := range all {
-			if s.id == id {
-				return i
-			}
-		}
-		return -1
+	sort.Slice(all, func(i, j int) bool { return all[i].seq < all[j].seq })
+	page, meta, ok := params.page(len(all), func(i int) string { return all[i].id }, func(i int) bool { return !all[i].revoked })
+	if !ok {
+		invalidParams(w)
+		return
 	}
-	lo, hi := 0, len(all) // candidates are all[lo:hi]
-	if fwd != "" {
-		i := index(fwd)
-		if i < 0 {
-			invalidParams(w)
-			return
-		}
-		lo = i + 1
-	}
-	if bwd != "" {
-		i := index(bwd)
-		if i < 0 {
-			invalidParams(w)
-			return
-		}
-		hi = i
-	}
-	var active []int // indexes into all
-	for i := lo; i < hi; i++ {
-		if !all[i].revoked {
-			active = append(active, i)
-		}
-	}
-	page := active
-	if len(page) > limit {
-		if bwd != "" {
-			page = page[len(page)-limit:] // the records just before the cursor
-		} else {
-			page = page[:limit]
-		}
-	}
-	activeOutside := func(from, to int) bool {
-		for i := from; i < to; i++ {
-			if !all[i].revoked {
-				return true
-			}
-		}
-		return false
-	}
-	resp := wireSessionList{Object: "list", Data: []wireSession{}}
-	meta := map[string]*string{}
-	if len(page) > 0 {
-		first, last := all[page[0]], all[page[len(page)-1]]
-		if activeOutside(page[len(page)-1]+1, len(all)) {
-			meta[fwdName] = &last.id
-		}
-		if activeOutside(0, page[0]) {
-			meta[bwdName] = &first.id
-		}
-	}
-	resp.ListMetadata = wireListMetadata{Before: meta["before"], After: meta["after"]}
+	resp := wireSessionList{Object: "list", Data: []wireSession{}, ListMetadata: meta}
 	for _, i := range page {
 		resp.Data = append(resp.Data, e.wireSessionLocked(all[i]))
 	}
